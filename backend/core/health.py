@@ -1,0 +1,63 @@
+"""Liveness (``/healthz``) and readiness (``/readyz``: database, broker, storage, each reported)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_broker() -> dict:
+    url = getattr(settings, "REDIS_URL", None)
+    if not url:
+        return {"ok": True, "mode": "in-process"}
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+    except Exception as exc:
+        return {"ok": False, "mode": "redis", "error": exc.__class__.__name__}
+    return {"ok": True, "mode": "redis"}
+
+
+def check_storage() -> dict:
+    """Write, read back and delete a tiny probe object (no personal data in it)."""
+    name = f"readyz/{uuid.uuid4().hex}"
+    try:
+        saved = default_storage.save(name, ContentFile(b"ok"))
+        default_storage.delete(saved)
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    checks = {"database": check_database(), "broker": check_broker(), "storage": check_storage()}
+    ready = all(check["ok"] for check in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks},
+                        status=200 if ready else 503)

@@ -1,0 +1,10 @@
+"""The periodic schedule (Celery beat). Each entry names a task; intervals are in seconds."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "purge-expired-phone-verifications": {
+        "task": "accounts.purge_expired_phone_verifications",
+        "schedule": crontab(minute=17),
+    },
+}
