@@ -7,4 +7,12 @@ BEAT_SCHEDULE = {
         "task": "accounts.purge_expired_phone_verifications",
         "schedule": crontab(minute=17),
     },
+    "purge-expired-uploads": {
+        "task": "vault.purge_expired_uploads",
+        "schedule": crontab(minute="*/15"),
+    },
+    "release-due-agency-reviews": {
+        "task": "agencies.release_due_reviews",
+        "schedule": crontab(minute=5),
+    },
 }

@@ -17,7 +17,13 @@ app.autodiscover_tasks(lambda: ["workers"], related_name="tasks")
 
 
 @app.on_after_finalize.connect
-def _load_schedule(sender, **kwargs):
+def _register_tasks_and_schedule(sender, **kwargs):
+    """Import every task module once the app is finalized (first use of ``app.tasks``).
+
+    ``autodiscover_tasks`` alone only imports them when a worker starts; a web process running
+    tasks in-process (the embedded default) would otherwise find no task by name.
+    """
+    import workers.tasks  # noqa: F401
     from workers.beat import BEAT_SCHEDULE
 
     sender.conf.beat_schedule = BEAT_SCHEDULE

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
@@ -30,9 +31,18 @@ class DeviceJWTAuthentication(JWTAuthentication):
             .first()
         )
         if device is None or not device.user.is_active:
-            raise AuthenticationFailed(_("This session has been signed out."), code="session_revoked")
+            raise AuthenticationFailed(
+                _("This session has been signed out."), code="session_revoked"
+            )
         user = device.user
         user.current_device_id = device.id
         if user.preferred_language:
             translation.activate(user.preferred_language)
         return user
+
+
+class DeviceJWTScheme(SimpleJWTScheme):
+    """Documents ``DeviceJWTAuthentication`` as the bearer JWT scheme in the OpenAPI schema."""
+
+    target_class = "backend.accounts.authentication.DeviceJWTAuthentication"
+    name = "jwtAuth"

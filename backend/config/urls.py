@@ -11,6 +11,8 @@ handler500 = "backend.core.views.server_error"
 
 api_v1 = [
     path("", include("backend.accounts.api.urls")),
+    path("", include("backend.vault.api.urls")),
+    path("", include("backend.agencies.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

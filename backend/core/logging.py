@@ -14,6 +14,7 @@ PHONE_RE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 IPV4_RE = re.compile(r"\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b")
 IPV6_RE = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}\b")
+_HELD_RE = re.compile("\x00(\\d+)\x00")
 
 
 def truncate_ip(address: str | None) -> str:
@@ -37,10 +38,18 @@ def mask_phone(phone: str | None) -> str:
 
 def redact(text: str) -> str:
     text = EMAIL_RE.sub("[email]", text)
-    text = IPV4_RE.sub(lambda m: f"{m[1]}.{m[2]}.{m[3]}.0", text)
-    text = IPV6_RE.sub(lambda m: truncate_ip(m[0]) or "[ip]", text)
+    # Truncated addresses are set aside while phones are masked: a dotted quad has enough digits
+    # to look like a phone number. Text that only looks like IPv6 (a time, "12:30:45") is kept.
+    held: list[str] = []
+
+    def hold(value: str) -> str:
+        held.append(value)
+        return f"\x00{len(held) - 1}\x00"
+
+    text = IPV4_RE.sub(lambda m: hold(f"{m[1]}.{m[2]}.{m[3]}.0"), text)
+    text = IPV6_RE.sub(lambda m: hold(truncate_ip(m[0]) or m[0]), text)
     text = PHONE_RE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m[0]) >= 8 else m[0], text)
-    return text
+    return _HELD_RE.sub(lambda m: held[int(m[1])], text)
 
 
 class RedactPersonalDataFilter(logging.Filter):
@@ -51,4 +60,8 @@ class RedactPersonalDataFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        # Exception messages end up in the traceback text ("invalid number +66..."): format it
+        # here, redacted, so the formatter uses this cached text instead of the raw one.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True

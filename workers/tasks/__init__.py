@@ -1,3 +1,7 @@
 """Task modules, one per domain. Importing this package registers every task with the app."""
 
-from workers.tasks import accounts  # noqa: F401
+from workers.tasks import (  # noqa: F401
+    accounts,
+    agencies,
+    vault,
+)

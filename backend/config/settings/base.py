@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "backend.audit",
     "backend.accounts",
     "backend.agencies",
+    "backend.vault",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Trigram/unaccent lookups for agency search; only meaningful (and only loaded) on PostgreSQL.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.append("django.contrib.postgres")
 
 # --- Cache, broker ----------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
@@ -157,6 +161,36 @@ STORAGES = {
 FAIRTRAIL_KEY_PROVIDER = env("FAIRTRAIL_KEY_PROVIDER", "backend.core.keys.EnvOrFileKeyProvider")
 FAIRTRAIL_MASTER_KEY = env("FAIRTRAIL_MASTER_KEY")
 FAIRTRAIL_MASTER_KEY_PATH = env("FAIRTRAIL_MASTER_KEY_PATH")
+# Ed25519 key that signs receipts/bundles: base64 of the raw 32-byte private key, or a file
+# (same base64, or a PKCS#8 PEM). Created on first use only when FAIRTRAIL_MASTER_KEY_AUTOCREATE.
+FAIRTRAIL_SIGNING_KEY = env("FAIRTRAIL_SIGNING_KEY")
+FAIRTRAIL_SIGNING_KEY_PATH = env("FAIRTRAIL_SIGNING_KEY_PATH")
+
+# --- Vault ----------------------------------------------------------------------------------
+VAULT_GRANT_DEFAULT_DAYS = env_int("VAULT_GRANT_DEFAULT_DAYS", 30)
+VAULT_GRANT_MAX_DAYS = env_int("VAULT_GRANT_MAX_DAYS", 365)
+VAULT_RESUMABLE_EXPIRY_HOURS = env_int("VAULT_RESUMABLE_EXPIRY_HOURS", 24)
+VAULT_BUNDLE_MAX_DOCUMENTS = env_int("VAULT_BUNDLE_MAX_DOCUMENTS", 50)
+VAULT_TUS_CHECKSUM_MAX_CHUNK = env_int("VAULT_TUS_CHECKSUM_MAX_CHUNK", 8 * 1024 * 1024)
+# Upload validation (backend.vault.validation): size cap and decompression-bomb pixel cap.
+VAULT_MAX_UPLOAD_BYTES = env_int("VAULT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+VAULT_MAX_IMAGE_PIXELS = env_int("VAULT_MAX_IMAGE_PIXELS", 50_000_000)
+# HEIC photos are stored as JPEG (fast, viewable in every browser) unless this is set.
+VAULT_HEIC_KEEP_FORMAT = env_bool("VAULT_HEIC_KEEP_FORMAT", False)
+
+# --- Agency ratings ---------------------------------------------------------------------------
+# k-anonymity threshold for every published statistic (never below 3, see backend.core.privacy).
+AGENCY_STATS_MIN_K = max(3, env_int("AGENCY_STATS_MIN_K", 5))
+# Bayesian average: (C*m + sum) / (C + n); C = weight of the global mean m, in reviews.
+AGENCY_BAYES_C = env_int("AGENCY_BAYES_C", 10)
+# Burst detector: hold reviews of an agency when this many arrive from accounts younger than
+# AGENCY_BURST_NEW_ACCOUNT_DAYS within AGENCY_BURST_WINDOW_MINUTES.
+AGENCY_BURST_THRESHOLD = env_int("AGENCY_BURST_THRESHOLD", 5)
+AGENCY_BURST_WINDOW_MINUTES = env_int("AGENCY_BURST_WINDOW_MINUTES", 60)
+AGENCY_BURST_NEW_ACCOUNT_DAYS = env_int("AGENCY_BURST_NEW_ACCOUNT_DAYS", 14)
+# Flags from distinct people that send an approved comment back to the moderation queue.
+AGENCY_FLAGS_TO_REQUEUE = env_int("AGENCY_FLAGS_TO_REQUEUE", 3)
+AGENCY_PUBLISH_DELAY_MAX_DAYS = env_int("AGENCY_PUBLISH_DELAY_MAX_DAYS", 730)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -173,6 +207,8 @@ REST_FRAMEWORK = {
         "code_client": env("THROTTLE_CODE_CLIENT", "10/min"),
         "code_account": env("THROTTLE_CODE_ACCOUNT", "5/min"),
         "register_client": env("THROTTLE_REGISTER_CLIENT", "10/hour"),
+        "review_write": env("THROTTLE_REVIEW_WRITE", "20/day"),
+        "review_flag": env("THROTTLE_REVIEW_FLAG", "30/hour"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -25,6 +25,8 @@ STORAGES = {
 }
 SMS_BACKEND = "locmem"
 FAIRTRAIL_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmctISE="
+# Fixed test-only Ed25519 key: sha256(b"fairtrail test signing key"), base64.
+FAIRTRAIL_SIGNING_KEY = "tU/RBv6EnI5nyhwLcdldmLirigze0mu98E0qe/WqtU8="
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tasks run in-process in unit tests; the end-to-end tests start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True

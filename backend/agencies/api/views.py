@@ -1,0 +1,501 @@
+"""Agency directory, reviews, corridor fees and moderation endpoints. Thin: parse, call, present."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from backend.agencies import policies, presenters, selectors, services
+from backend.agencies.api import serializers as s
+from backend.agencies.models import RATING_FIELDS, Agency, Review
+from backend.core.errors import AppError, NotFound, PermissionDenied
+
+ERR_400 = OpenApiResponse(description="Validation error (error envelope).")
+ERR_401 = OpenApiResponse(description="Not signed in.")
+ERR_403 = OpenApiResponse(description="Not allowed (error envelope).")
+ERR_404 = OpenApiResponse(description="Not found, or not visible to you.")
+ERR_409 = OpenApiResponse(description="Conflict with the current state (error envelope).")
+ERR_429 = OpenApiResponse(description="Too many requests.")
+
+
+class PagePagination(PageNumberPagination):
+    """Page numbers, not cursors: a cursor would encode (and leak) the exact creation time."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _ratings(review: Review) -> dict[str, int]:
+    return {name.removeprefix("rating_"): getattr(review, name) for name in RATING_FIELDS}
+
+
+def _response(review: Review) -> dict[str, str] | None:
+    response = getattr(review, "response", None) if hasattr(review, "response") else None
+    if response is None:
+        return None
+    return {"text": response.text, "period": response.created_at.strftime("%Y-%m")}
+
+
+def present_agency(agency: Agency) -> dict[str, Any]:
+    return {
+        "id": agency.id,
+        "name": agency.name,
+        "aliases": agency.aliases or [],
+        "licence_number": agency.licence_number,
+        "licensing_authority": agency.licensing_authority,
+        "country": agency.country,
+        "address": agency.address,
+        "licence_status": agency.licence_status,
+        "source": agency.source,
+        "last_checked": agency.last_checked,
+        "corridors": [
+            {"origin": c.origin, "destination": c.destination} for c in agency.corridors.all()
+        ],
+        "stats": presenters.agency_stats(agency),
+    }
+
+
+def present_public_review(review: Review, published_corridors: set[tuple[str, str]]) -> dict:
+    corridor = (review.corridor_origin, review.corridor_destination)
+    return {
+        "id": review.id,
+        "ratings": _ratings(review),
+        "verified": review.verified,
+        "period": review.published_on.strftime("%Y-%m") if review.published_on else "",
+        "corridor": (
+            {"origin": corridor[0], "destination": corridor[1]}
+            if corridor in published_corridors
+            else None
+        ),
+        "comment": presenters.public_comment(review),
+        "comment_language": review.comment_language if presenters.public_comment(review) else "",
+        "response": _response(review),
+    }
+
+
+def present_own_review(review: Review) -> dict[str, Any]:
+    from backend.agencies.sealing import open_comment
+
+    return {
+        "id": review.id,
+        "agency_id": review.agency_id,
+        "agency_name": review.agency.name,
+        "ratings": _ratings(review),
+        "recruitment_year": review.recruitment_year,
+        "corridor": {"origin": review.corridor_origin, "destination": review.corridor_destination},
+        "fees": [
+            {"kind": f.kind, "amount": f.amount, "currency": f.currency} for f in review.fees.all()
+        ],
+        "monthly_wage": review.monthly_wage,
+        "wage_currency": review.wage_currency,
+        "comment": open_comment(review.id, review.comment_sealed),
+        "comment_public_text": review.comment_masked,
+        "comment_status": review.comment_status,
+        "comment_language": review.comment_language,
+        "publish_after": review.publish_after,
+        "status": review.status,
+        "is_public": review.is_public,
+        "verified": review.verified,
+        "response": _response(review),
+        "created_at": review.created_at,
+        "updated_at": review.updated_at,
+    }
+
+
+def _service_input(data: dict[str, Any]) -> dict[str, Any]:
+    """Map validated API input onto ``services.ReviewInput`` fields (only those given)."""
+    out: dict[str, Any] = {}
+    if "ratings" in data:
+        out["ratings"] = {f"rating_{key}": value for key, value in data["ratings"].items()}
+    if "corridor" in data:
+        out["corridor_origin"] = data["corridor"]["origin"]
+        out["corridor_destination"] = data["corridor"]["destination"]
+    if "fees" in data:
+        out["fees"] = [
+            services.FeeInput(f["kind"], f["amount"], f["currency"]) for f in data["fees"]
+        ]
+    for key in (
+        "recruitment_year",
+        "monthly_wage",
+        "wage_currency",
+        "comment",
+        "comment_language",
+        "publish_after",
+    ):
+        if key in data:
+            out[key] = data[key]
+    if "wage_currency" in out and out["wage_currency"] is None:
+        out["wage_currency"] = ""
+    return out
+
+
+class _PostThrottleMixin:
+    """Scoped throttling on writes only; reads stay unthrottled."""
+
+    throttle_scope = ""
+
+    def get_throttles(self):
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return []
+        return [ScopedRateThrottle()]
+
+
+# --- Directory -------------------------------------------------------------------------------
+
+
+class AgencyListApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="agencies_list",
+        parameters=[
+            OpenApiParameter(
+                "q", str, description="Name or alias; accents, case and typos forgiven."
+            ),
+            OpenApiParameter("country", str, description="ISO 3166-1 alpha-2 of the agency."),
+            OpenApiParameter("corridor", str, description="Served corridor, e.g. MM-TH."),
+            OpenApiParameter(
+                "licence_status", str, enum=["licensed", "suspended", "revoked", "unknown"]
+            ),
+            OpenApiParameter("ordering", str, enum=["name", "-name", "rating", "-rating"]),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: s.AgencyOutput(many=True), 400: ERR_400},
+    )
+    def get(self, request):
+        params = s.AgencyListParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        corridor = tuple(p["corridor"].split("-")) if p.get("corridor") else None
+        qs = selectors.agency_list(
+            q=p.get("q", ""),
+            country=p.get("country", ""),
+            corridor=corridor,
+            licence_status=p.get("licence_status", ""),
+            ordering=p.get("ordering", ""),
+        )
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        data = s.AgencyOutput([present_agency(a) for a in page], many=True).data
+        return paginator.get_paginated_response(data)
+
+
+class AgencyDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="agencies_retrieve", responses={200: s.AgencyOutput, 404: ERR_404})
+    def get(self, request, agency_id):
+        agency = selectors.agency_get(agency_id=agency_id)
+        if agency is None:
+            raise NotFound(_("No such agency."))
+        return Response(s.AgencyOutput(present_agency(agency)).data)
+
+
+# --- Reviews ---------------------------------------------------------------------------------
+
+
+class AgencyReviewsApi(_PostThrottleMixin, APIView):
+    """GET: the agency's public reviews (none until enough exist); POST: review it."""
+
+    throttle_scope = "review_write"
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    def _agency(self, agency_id) -> Agency:
+        agency = Agency.objects.select_related("stats").filter(pk=agency_id).first()
+        if agency is None:
+            raise NotFound(_("No such agency."))
+        return agency
+
+    @extend_schema(
+        operation_id="agencies_reviews_list",
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: s.PublicReviewOutput(many=True), 404: ERR_404},
+        description="Empty with `suppressed: true` until the agency has enough public reviews.",
+    )
+    def get(self, request, agency_id):
+        agency = self._agency(agency_id)
+        paginator = PagePagination()
+        published = presenters.published_corridors(agency)
+        if published is None:  # too few reviews: publish none of them
+            return Response(
+                {"count": 0, "next": None, "previous": None, "suppressed": True, "results": []}
+            )
+        page = paginator.paginate_queryset(
+            selectors.agency_public_reviews(agency=agency), request, view=self
+        )
+        data = s.PublicReviewOutput(
+            [present_public_review(r, published) for r in page], many=True
+        ).data
+        response = paginator.get_paginated_response(data)
+        response.data["suppressed"] = False
+        return response
+
+    @extend_schema(
+        operation_id="agencies_reviews_create",
+        request=s.ReviewInput,
+        responses={
+            201: s.OwnReviewOutput,
+            400: ERR_400,
+            401: ERR_401,
+            403: ERR_403,
+            404: ERR_404,
+            409: ERR_409,
+            429: ERR_429,
+        },
+    )
+    def post(self, request, agency_id):
+        agency = self._agency(agency_id)
+        body = s.ReviewInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = _service_input(body.validated_data)
+        review = services.review_create(
+            author=request.user, agency=agency, data=services.ReviewInput(**fields)
+        )
+        review = selectors.own_reviews(user=request.user).get(pk=review.pk)
+        return Response(
+            s.OwnReviewOutput(present_own_review(review)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class OwnReviewListApi(APIView):
+    @extend_schema(
+        operation_id="me_reviews_list",
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: s.OwnReviewOutput(many=True), 401: ERR_401},
+    )
+    def get(self, request):
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(
+            selectors.own_reviews(user=request.user), request, view=self
+        )
+        return paginator.get_paginated_response(
+            s.OwnReviewOutput([present_own_review(r) for r in page], many=True).data
+        )
+
+
+class OwnReviewDetailApi(_PostThrottleMixin, APIView):
+    throttle_scope = "review_write"
+
+    def _get(self, request, review_id) -> Review:
+        review = selectors.own_reviews(user=request.user).filter(pk=review_id).first()
+        if review is None:
+            raise NotFound(_("No such review."))
+        return review
+
+    @extend_schema(
+        operation_id="me_reviews_retrieve",
+        responses={200: s.OwnReviewOutput, 401: ERR_401, 404: ERR_404},
+    )
+    def get(self, request, review_id):
+        return Response(s.OwnReviewOutput(present_own_review(self._get(request, review_id))).data)
+
+    @extend_schema(
+        operation_id="me_reviews_update",
+        request=s.ReviewUpdateInput,
+        responses={
+            200: s.OwnReviewOutput,
+            400: ERR_400,
+            401: ERR_401,
+            404: ERR_404,
+            409: ERR_409,
+            429: ERR_429,
+        },
+    )
+    def patch(self, request, review_id):
+        body = s.ReviewUpdateInput(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        services.review_update(
+            author=request.user, review_id=review_id, changes=_service_input(body.validated_data)
+        )
+        return Response(s.OwnReviewOutput(present_own_review(self._get(request, review_id))).data)
+
+    @extend_schema(
+        operation_id="me_reviews_destroy",
+        responses={204: None, 401: ERR_401, 404: ERR_404, 429: ERR_429},
+    )
+    def delete(self, request, review_id):
+        services.review_delete(author=request.user, review_id=review_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _public_review(review_id) -> Review:
+    review = policies.public_reviews().filter(pk=review_id).first()
+    if review is None:
+        raise NotFound(_("No such review."))
+    return review
+
+
+class ReviewFlagApi(APIView):
+    """Anyone (signed in or not) may flag a public review; throttled per user or address."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "review_flag"
+
+    @extend_schema(
+        operation_id="reviews_flag",
+        request=s.FlagInput,
+        responses={201: s.FlagOutput, 400: ERR_400, 404: ERR_404, 409: ERR_409, 429: ERR_429},
+    )
+    def post(self, request, review_id):
+        review = _public_review(review_id)
+        body = s.FlagInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        flag = services.review_flag(
+            review=review, user=request.user, reason=body.validated_data["reason"]
+        )
+        return Response(
+            s.FlagOutput({"id": flag.id, "reason": flag.reason}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReviewResponseApi(APIView):
+    """An agency representative's one public answer to a review of their agency."""
+
+    @extend_schema(
+        operation_id="reviews_respond",
+        request=s.ResponseInput,
+        responses={
+            201: s.ResponseOutput,
+            400: ERR_400,
+            401: ERR_401,
+            403: ERR_403,
+            404: ERR_404,
+            409: ERR_409,
+        },
+    )
+    def post(self, request, review_id):
+        review = _public_review(review_id)
+        body = s.ResponseInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        response = services.review_respond(
+            user=request.user, review=review, text=body.validated_data["text"]
+        )
+        return Response(
+            s.ResponseOutput(
+                {"text": response.text, "period": response.created_at.strftime("%Y-%m")}
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CorridorFeesApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="corridors_fees", responses={200: s.CorridorFeesOutput, 400: ERR_400}
+    )
+    def get(self, request, origin, destination):
+        stats = selectors.corridor_fee_stats(origin=origin, destination=destination)
+        return Response(
+            s.CorridorFeesOutput(presenters.corridor_stats(origin, destination, stats)).data
+        )
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+def _require_moderator(user) -> None:
+    if not policies.can_moderate(user):
+        raise PermissionDenied(_("Only moderators may do this."))
+
+
+class ModerationQueueApi(APIView):
+    @extend_schema(
+        operation_id="moderation_reviews_list",
+        parameters=[
+            OpenApiParameter("queue", str, enum=["comments", "held", "flagged"]),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: s.ModerationItemOutput(many=True), 401: ERR_401, 403: ERR_403},
+        description="Comments are shown masked (phone numbers, e-mails and names replaced).",
+    )
+    def get(self, request):
+        _require_moderator(request.user)
+        queue = request.query_params.get("queue", "comments")
+        if queue not in ("comments", "held", "flagged"):
+            raise AppError(
+                _("Some fields are not valid."),
+                code="validation_error",
+                fields={"queue": [_("Choose comments, held or flagged.")]},
+            )
+        paginator = PagePagination()
+        page = paginator.paginate_queryset(
+            selectors.moderation_queue(user=request.user, queue=queue), request, view=self
+        )
+        items = [
+            {
+                "id": r.id,
+                "agency_id": r.agency_id,
+                "agency_name": r.agency.name,
+                "ratings": _ratings(r),
+                "comment_masked": r.comment_masked,
+                "comment_status": r.comment_status,
+                "status": r.status,
+                "flag_count": r.flag_count,
+                "created_at": r.created_at,
+            }
+            for r in page
+        ]
+        return paginator.get_paginated_response(s.ModerationItemOutput(items, many=True).data)
+
+
+def _present_decision(d) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "review_id": d.review_id,
+        "action": d.action,
+        "reason": d.reason,
+        "created_at": d.created_at,
+    }
+
+
+class ModerationDecisionApi(APIView):
+    @extend_schema(
+        operation_id="moderation_reviews_decisions_list",
+        responses={200: s.DecisionOutput(many=True), 401: ERR_401, 403: ERR_403, 404: ERR_404},
+    )
+    def get(self, request, review_id):
+        _require_moderator(request.user)
+        review = policies.reviews_moderatable_by(request.user).filter(pk=review_id).first()
+        if review is None:
+            raise NotFound(_("No such review."))
+        decisions = review.decisions.order_by("created_at", "id")
+        return Response(s.DecisionOutput([_present_decision(d) for d in decisions], many=True).data)
+
+    @extend_schema(
+        operation_id="moderation_reviews_decide",
+        request=s.ModerationInput,
+        responses={
+            201: s.DecisionOutput,
+            400: ERR_400,
+            401: ERR_401,
+            403: ERR_403,
+            404: ERR_404,
+            409: ERR_409,
+        },
+    )
+    def post(self, request, review_id):
+        _require_moderator(request.user)
+        body = s.ModerationInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        decision = services.review_moderate(
+            moderator=request.user, review_id=review_id, **body.validated_data
+        )
+        return Response(
+            s.DecisionOutput(_present_decision(decision)).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,440 @@
+"""Vault endpoints. Thin: parse, call a selector or service, present."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.core.errors import AppError, NotFound
+from backend.core.filters import UpdatedSinceFilter
+from backend.core.pagination import CursorPagination
+from backend.vault import selectors, services
+from backend.vault.api import serializers as s
+from backend.vault.bundles import bundle_stream
+from backend.vault.content import open_content
+from backend.vault.crypto.signing import public_key_info
+from backend.vault.models import Document, DocumentKind, TrailEvent
+from backend.vault.resumable import resumable_upload_claim
+from backend.vault.trail import trail_verify
+from backend.vault.uploads import EncryptedUpload, EncryptingUploadHandler
+
+ERRORS = {
+    400: OpenApiResponse(description="Validation error (error envelope)."),
+    401: OpenApiResponse(description="Not signed in."),
+    404: OpenApiResponse(description="No such document visible to you."),
+}
+KIND_PARAM = OpenApiParameter("kind", str, enum=DocumentKind.values, required=False)
+
+
+def present(document: Document, meta: dict, user) -> dict:
+    if document.is_deleted:
+        return {"id": document.id, "deleted": True, "updated_at": document.updated_at}
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "title": meta.get("title", ""),
+        "issuer_name": meta.get("issuer_name", ""),
+        "notes": meta.get("notes", ""),
+        "details": meta.get("details", {}),
+        "agency_id": document.agency_id,
+        "issued_on": document.issued_on,
+        "expires_on": document.expires_on,
+        "is_owner": document.owner_id == user.pk,
+        "current_version": document.current_version,
+        "version_count": document.version_count,
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+        "deleted": False,
+    }
+
+
+def serialize_documents(documents: list[Document], user) -> list[dict]:
+    meta = selectors.document_meta([d for d in documents if not d.is_deleted])
+    out = []
+    for document in documents:
+        data = present(document, meta.get(document.id, {}), user)
+        shape = s.DocumentTombstoneOutput if document.is_deleted else s.DocumentOutput
+        out.append(shape(data).data)
+    return out
+
+
+def paginate(view: APIView, request, queryset, ordering=("-updated_at", "-id")):
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    queryset = UpdatedSinceFilter().filter_queryset(request, queryset, view)
+    return paginator, paginator.paginate_queryset(queryset, request, view=view)
+
+
+def _take_upload(request) -> EncryptedUpload:
+    handler = request._request.upload_handlers[0]
+    upload = request.FILES.get("file")
+    if getattr(handler, "rejection", None) == "file_too_large":
+        from backend.vault.validation import UploadRejected
+
+        raise UploadRejected(_("The file is too large."), code="file_too_large", status=413)
+    if not isinstance(upload, EncryptedUpload):
+        raise AppError(
+            _("Attach the file in the 'file' field."),
+            code="validation_error",
+            fields={"file": [_("This field is required.")]},
+        )
+    return upload
+
+
+class EncryptedUploadMixin:
+    """Installs the encrypting upload handler before DRF parses the body."""
+
+    def initialize_request(self, request, *args, **kwargs):
+        request.upload_handlers = [EncryptingUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
+    def discard_unused_upload(self, request) -> None:
+        for upload in request.FILES.values():
+            if isinstance(upload, EncryptedUpload):
+                from backend.vault.ingest import discard_blob
+
+                discard_blob(upload.blob)
+
+
+class DocumentListCreateApi(EncryptedUploadMixin, APIView):
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(
+        operation_id="vault_documents_list",
+        parameters=[
+            KIND_PARAM,
+            OpenApiParameter(
+                "include_deleted",
+                bool,
+                required=False,
+                description="Include tombstones of deleted documents (sync).",
+            ),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, required=False),
+        ],
+        responses={200: s.DocumentOutput(many=True), **ERRORS},
+    )
+    def get(self, request):
+        include_deleted = request.query_params.get("include_deleted") in ("1", "true")
+        kind = request.query_params.get("kind")
+        if kind and kind not in DocumentKind.values:
+            raise AppError(
+                _("Unknown document kind."),
+                code="validation_error",
+                fields={"kind": [_("Unknown document kind.")]},
+            )
+        qs = selectors.own_document_list(
+            user=request.user, kind=kind, include_deleted=include_deleted
+        )
+        paginator, page = paginate(self, request, qs)
+        return paginator.get_paginated_response(serialize_documents(page, request.user))
+
+    @extend_schema(
+        operation_id="vault_documents_create",
+        request={
+            "multipart/form-data": s.DocumentCreateInput,
+            "application/json": s.DocumentCreateInput,
+        },
+        responses={
+            201: s.DocumentOutput,
+            413: OpenApiResponse(description="File too large."),
+            415: OpenApiResponse(description="Unsupported file type."),
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        try:
+            data = s.DocumentCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = dict(data.validated_data)
+            fields.pop("file", None)
+            upload_id = fields.pop("upload_id", None)
+            if upload_id is not None:
+                blob = resumable_upload_claim(owner=request.user, upload_id=upload_id)
+            else:
+                blob = _take_upload(request).blob
+        except Exception:
+            self.discard_unused_upload(request)
+            raise
+        meta = {k: fields.pop(k) for k in list(fields) if k in services.SEALED_FIELDS}
+        document = services.document_create(owner=request.user, blob=blob, meta=meta, **fields)
+        out = serialize_documents([document], request.user)[0]
+        return Response(out, status=status.HTTP_201_CREATED)
+
+
+def _visible_document(request, document_id) -> Document:
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    if document is None:
+        raise NotFound(_("Document not found."))
+    return document
+
+
+def _owned_document(request, document_id) -> Document:
+    document = _visible_document(request, document_id)
+    if document.owner_id != request.user.pk:
+        raise NotFound(_("Document not found."))
+    return document
+
+
+class DocumentDetailApi(APIView):
+    @extend_schema(
+        operation_id="vault_documents_retrieve", responses={200: s.DocumentOutput, **ERRORS}
+    )
+    def get(self, request, document_id):
+        document = _visible_document(request, document_id)
+        if document.owner_id != request.user.pk:
+            services.document_access_record(
+                document=document, actor=request.user, event=TrailEvent.VIEW
+            )
+        return Response(serialize_documents([document], request.user)[0])
+
+    @extend_schema(
+        operation_id="vault_documents_update",
+        request=s.DocumentUpdateInput,
+        responses={200: s.DocumentOutput, **ERRORS},
+    )
+    def patch(self, request, document_id):
+        document = _owned_document(request, document_id)
+        data = s.DocumentUpdateInput(data=request.data, partial=True, instance=document)
+        data.is_valid(raise_exception=True)
+        document = services.document_update(
+            owner=request.user, document=document, changes=dict(data.validated_data)
+        )
+        document.refresh_from_db()
+        return Response(serialize_documents([document], request.user)[0])
+
+    @extend_schema(operation_id="vault_documents_destroy", responses={204: None, **ERRORS})
+    def delete(self, request, document_id):
+        document = _owned_document(request, document_id)
+        services.document_delete(owner=request.user, document=document)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocumentVersionCreateApi(EncryptedUploadMixin, APIView):
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(
+        operation_id="vault_documents_versions_create",
+        request={
+            "multipart/form-data": s.DocumentCreateInput,
+            "application/json": s.DocumentCreateInput,
+        },
+        responses={201: s.DocumentOutput, **ERRORS},
+        description="Replace the file: a new version. Earlier versions stay in the trail.",
+    )
+    def post(self, request, document_id):
+        try:
+            document = _owned_document(request, document_id)
+            upload_id = request.data.get("upload_id") if hasattr(request.data, "get") else None
+            if upload_id:
+                blob = resumable_upload_claim(owner=request.user, upload_id=upload_id)
+            else:
+                blob = _take_upload(request).blob
+        except Exception:
+            self.discard_unused_upload(request)
+            raise
+        services.document_version_add(owner=request.user, document=document, blob=blob)
+        document.refresh_from_db()
+        return Response(
+            serialize_documents([document], request.user)[0], status=status.HTTP_201_CREATED
+        )
+
+
+class DocumentContentApi(APIView):
+    @extend_schema(
+        operation_id="vault_documents_content",
+        parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            416: OpenApiResponse(description="Range not satisfiable."),
+            410: OpenApiResponse(description="Content destroyed."),
+            **ERRORS,
+        },
+    )
+    def get(self, request, document_id):
+        document = _visible_document(request, document_id)
+        version = document.current_version
+        if version is None:
+            raise NotFound(_("This document has no file."))
+        if request.headers.get("If-None-Match") == f'"{version.sha256}"':
+            return Response(
+                status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": f'"{version.sha256}"'}
+            )
+        stream = open_content(
+            document=document,
+            version=version,
+            range_header=request.headers.get("Range"),
+            if_range=request.headers.get("If-Range"),
+        )
+        services.document_access_record(
+            document=document,
+            actor=request.user,
+            event=TrailEvent.DOWNLOAD,
+            data={"range": [stream.start, stream.end]} if stream.partial else {},
+        )
+        response = StreamingHttpResponse(
+            stream.chunks, content_type=version.content_type, status=206 if stream.partial else 200
+        )
+        response["Content-Length"] = str(stream.length)
+        response["ETag"] = stream.etag
+        response["Accept-Ranges"] = "bytes"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = "attachment"
+        response["X-Content-Type-Options"] = "nosniff"
+        if stream.partial:
+            response["Content-Range"] = (
+                f"bytes {stream.start}-{stream.end - 1}/{version.plaintext_size}"
+            )
+        return response
+
+
+class DocumentReceiptApi(APIView):
+    @extend_schema(
+        operation_id="vault_documents_receipt",
+        parameters=[OpenApiParameter("version", int, required=False)],
+        responses={200: s.ReceiptOutput, **ERRORS},
+    )
+    def get(self, request, document_id):
+        document = _visible_document(request, document_id)
+        versions = document.versions.all()
+        number = request.query_params.get("version")
+        version = (
+            versions.filter(number=int(number)).first()
+            if (number or "").isdigit()
+            else document.current_version
+        )
+        if version is None:
+            raise NotFound(_("No such version."))
+        return Response(version.receipt)
+
+
+class SharedWithMeApi(APIView):
+    @extend_schema(
+        operation_id="vault_shared_with_me",
+        parameters=[KIND_PARAM],
+        responses={200: s.SharedDocumentOutput(many=True), **ERRORS},
+    )
+    def get(self, request):
+        qs = selectors.shared_with_me(user=request.user, kind=request.query_params.get("kind"))
+        paginator, page = paginate(self, request, qs)
+        return paginator.get_paginated_response(s.SharedDocumentOutput(page, many=True).data)
+
+
+class GrantListCreateApi(APIView):
+    @extend_schema(
+        operation_id="vault_grants_list", responses={200: s.GrantOutput(many=True), **ERRORS}
+    )
+    def get(self, request):
+        paginator, page = paginate(
+            self, request, selectors.grant_list(user=request.user), ordering=("-created_at", "-id")
+        )
+        return paginator.get_paginated_response(s.GrantOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="vault_grants_create",
+        request=s.GrantInput,
+        responses={201: s.GrantOutput, **ERRORS},
+    )
+    def post(self, request):
+        data = s.GrantInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = services.grant_create(
+            owner=request.user,
+            request=services.GrantRequest(
+                grantee_username=data.validated_data["grantee"],
+                document_ids=data.validated_data["document_ids"],
+                expires_at=data.validated_data.get("expires_at"),
+            ),
+        )
+        grant = selectors.grant_list(user=request.user).get(pk=grant.pk)
+        return Response(s.GrantOutput(grant).data, status=status.HTTP_201_CREATED)
+
+
+class GrantDetailApi(APIView):
+    @extend_schema(operation_id="vault_grants_destroy", responses={204: None, **ERRORS})
+    def delete(self, request, grant_id):
+        grant = (
+            selectors.grant_list(user=request.user).filter(pk=grant_id, owner=request.user).first()
+        )
+        if grant is None:
+            raise NotFound(_("Grant not found."))
+        services.grant_revoke(owner=request.user, grant=grant)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TrailApi(APIView):
+    @extend_schema(
+        operation_id="vault_trail",
+        parameters=[
+            OpenApiParameter(
+                "others", bool, required=False, description="Only events by someone other than you."
+            )
+        ],
+        responses={200: s.TrailEntryOutput(many=True), **ERRORS},
+        description="Your trail, newest first, with `verification` of the whole hash chain.",
+    )
+    def get(self, request):
+        from backend.vault.keyring import vault_get_or_create
+
+        vault = vault_get_or_create(request.user)
+        qs = selectors.trail_list(
+            user=request.user, others_only=request.query_params.get("others") in ("1", "true")
+        )
+        paginator = CursorPagination()
+        paginator.ordering = ("-position",)
+        page = paginator.paginate_queryset(qs, request, view=self)
+        result = trail_verify(vault)
+        response = paginator.get_paginated_response(
+            s.TrailEntryOutput(page, many=True, context={"owner_ref": str(request.user.pk)}).data
+        )
+        response.data["verification"] = s.TrailVerificationOutput(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_position": (result.first_bad_index + 1)
+                if result.first_bad_index is not None
+                else None,
+                "reason": result.reason,
+                "head": vault.trail_head,
+            }
+        ).data
+        return response
+
+
+class BundleCreateApi(APIView):
+    @extend_schema(
+        operation_id="vault_bundles_create",
+        request=s.BundleInput,
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **ERRORS},
+        description="A ZIP with the chosen files, a signed manifest (hashes, receipts, trail "
+        "excerpt) and a readable summary. Check it offline with `manage.py verify_bundle`.",
+    )
+    def post(self, request):
+        data = s.BundleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(data.validated_data["document_ids"]))
+        found = {d.id: d for d in selectors.document_list(user=request.user).filter(id__in=ids)}
+        documents = [found[i] for i in ids if i in found]
+        if len(documents) != len(ids):
+            raise NotFound(_("One or more documents were not found."))
+        filename, chunks = bundle_stream(documents=documents, actor=request.user)
+        response = StreamingHttpResponse(chunks, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class PublicKeyApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(operation_id="vault_public_key", responses={200: s.PublicKeyOutput})
+    def get(self, request):
+        return Response(s.PublicKeyOutput(public_key_info()).data)

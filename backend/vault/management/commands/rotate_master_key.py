@@ -1,0 +1,22 @@
+"""Re-wrap every worker key under the current master key (files are not re-encrypted).
+
+Resumable: each vault is re-wrapped in its own short transaction and skipped when it is already
+under the current key, so an interrupted run simply continues where it stopped.
+"""
+
+from django.core.management.base import BaseCommand
+
+from backend.vault.services import vaults_rewrap_with_current_master
+
+
+class Command(BaseCommand):
+    help = "Re-wrap worker keys with the current master key (the first in FAIRTRAIL_MASTER_KEY)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args, **options):
+        result = vaults_rewrap_with_current_master(batch_size=options["batch_size"])
+        self.stdout.write(
+            f"Re-wrapped {result.rewrapped} worker keys; {result.remaining} left under older keys."
+        )

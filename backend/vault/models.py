@@ -1,0 +1,202 @@
+"""The encrypted document vault: per-worker keys, documents, versions, grants, the trail.
+
+Key hierarchy (docs/encryption.md): each ``DocumentVersion`` has its own data key, wrapped by
+the owner's worker key (``Vault.wrapped_key``), itself wrapped by the master key. Destroying a
+version's wrapped data key shreds that file; destroying the vault's wrapped key shreds them all.
+Only what the server must filter on (kind, dates) is in clear; titles, notes, issuer and the
+structured amounts live in ``Document.sealed_meta``, encrypted with the worker key.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.core.models import TimeStampedModel, UUIDModel
+
+
+class DocumentKind(models.TextChoices):
+    EMPLOYMENT_CONTRACT = "employment_contract", _("Employment contract")
+    PAYSLIP = "payslip", _("Pay slip")
+    MEDICAL_CERTIFICATE = "medical_certificate", _("Medical certificate")
+    RECRUITMENT_FEE_RECEIPT = "recruitment_fee_receipt", _("Recruitment fee receipt")
+    IDENTITY_DOCUMENT = "identity_document", _("Identity document")
+    VISA_OR_WORK_PERMIT = "visa_or_work_permit", _("Visa or work permit")
+    SKILLS_CERTIFICATE = "skills_certificate", _("Skills certificate")
+    OTHER = "other", _("Other")
+
+
+class Vault(UUIDModel):
+    """One per worker: the wrapped worker key, the receipt pseudonym and the trail head.
+
+    The row doubles as the lock that serialises appends to the worker's trail.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="vault"
+    )
+    pseudonym = models.CharField(max_length=32, unique=True)
+    master_key_id = models.CharField(max_length=64, blank=True)
+    wrapped_key = models.BinaryField(null=True, blank=True)
+    key_destroyed_at = models.DateTimeField(null=True, blank=True)
+    trail_length = models.PositiveBigIntegerField(default=0)
+    trail_head = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+
+class Document(TimeStampedModel):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices, db_index=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True, db_index=True)
+    sealed_meta = models.BinaryField(null=True, blank=True)
+    current_version = models.ForeignKey(
+        "DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version_count = models.PositiveIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["owner", "updated_at"]),
+        ]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class DocumentVersion(UUIDModel):
+    """One stored file. ``id`` is the key id written in the ciphertext header."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    #: Ordered ``[{"name": ..., "size": ...}]``: the ciphertext is their concatenation (a tus
+    #: upload keeps the parts it arrived in rather than copying them into one object).
+    blob_parts = models.JSONField(default=list)
+    content_type = models.CharField(max_length=100)
+    plaintext_size = models.PositiveBigIntegerField()
+    ciphertext_size = models.PositiveBigIntegerField()
+    segment_size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    wrapped_data_key = models.BinaryField(null=True, blank=True)
+    key_destroyed_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="version_number_unique")
+        ]
+
+
+class TrailEvent(models.TextChoices):
+    UPLOAD = "upload", _("Uploaded")
+    NEW_VERSION = "new_version", _("New version")
+    METADATA_UPDATE = "metadata_update", _("Details changed")
+    VIEW = "view", _("Viewed")
+    DOWNLOAD = "download", _("Downloaded")
+    SHARE = "share", _("Shared")
+    REVOKE = "revoke", _("Sharing revoked")
+    DELETE = "delete", _("Deleted")
+    BUNDLE = "bundle", _("Evidence bundle exported")
+    INTEGRITY_FAILURE = "integrity_failure", _("Integrity check failed")
+
+
+class TrailEntry(UUIDModel):
+    """One link of a worker's hash chain. Never updated; erased only with the whole vault.
+
+    ``document_id``/``version_id`` are plain UUIDs, not foreign keys, so the trail outlives a
+    crypto-shredded document and still proves that it existed.
+    """
+
+    vault = models.ForeignKey(Vault, on_delete=models.CASCADE, related_name="trail")
+    position = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    event = models.CharField(max_length=32, choices=TrailEvent.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=32)
+    #: The actor's id as text, hashed into the chain (the FK may later be nulled by erasure).
+    actor_ref = models.CharField(max_length=64, blank=True)
+    document_id = models.UUIDField(null=True, blank=True, db_index=True)
+    version_id = models.UUIDField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vault", "position"], name="trail_position_unique")
+        ]
+        ordering = ["vault", "position"]
+
+
+class Grant(TimeStampedModel):
+    """Time-limited read access for a named caseworker or inspector to chosen documents."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_given"
+    )
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants_received"
+    )
+    documents = models.ManyToManyField(Document, related_name="grants")
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["grantee", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(owner=models.F("grantee")), name="grant_not_self")
+        ]
+
+
+class StagedBlob(UUIDModel):
+    """A ciphertext blob written before its document row exists (an upload in progress).
+
+    Rows are written outside the request transaction, so a crash mid-upload leaves a record that
+    the purge task uses to delete the orphan blob. (Its data key was only ever in memory, so the
+    orphan is unreadable anyway.)
+    """
+
+    blob_name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class ResumableUpload(UUIDModel):
+    """A tus 1.0 upload. Ciphertext arrives in parts; offsets only advance on whole segments.
+
+    The data key is wrapped with the worker key while the upload is open, so an upload resumes
+    after a restart; ``header`` holds the stream header (salt, nonce prefix) chosen at creation.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resumable_uploads"
+    )
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    declared_content_type = models.CharField(max_length=100, blank=True)
+    declared_extension = models.CharField(max_length=16, blank=True)
+    version_id = models.UUIDField(unique=True)
+    wrapped_data_key = models.BinaryField()
+    header = models.BinaryField()
+    segment_size = models.PositiveIntegerField()
+    parts = models.JSONField(default=list)
+    #: Bytes received after the last whole segment, sealed with the data key (never plaintext),
+    #: so a client may resume at any byte it was told was stored.
+    sealed_tail = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)

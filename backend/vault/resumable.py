@@ -1,0 +1,312 @@
+"""Resumable uploads (tus 1.0: core, creation, checksum, expiration, termination).
+
+Each PATCH body is encrypted as it is read and stored as one more ciphertext *part*; the parts
+concatenated form the final ciphertext, so completing an upload copies nothing. Whole segments
+are encrypted straight away; bytes after the last whole segment are kept as a *sealed tail*
+(AES-GCM under the upload's data key) until the next PATCH brings the rest of that segment. The
+acknowledged ``Upload-Offset`` therefore always equals every byte received: a client resumes
+from it without re-sending anything. Plaintext is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.http import UnreadablePostError
+from django.utils.translation import gettext as _
+
+from backend.audit.services import audit_record
+from backend.core import clock
+from backend.core.errors import AppError, Conflict, NotFound
+from backend.vault import keyring
+from backend.vault.blobs import blob_name_for, delete_blob, open_writer
+from backend.vault.crypto import fields, keys
+from backend.vault.crypto.resume import SegmentEncryptor
+from backend.vault.crypto.streaming import SEGMENT_SIZE, StreamEncryptor
+from backend.vault.models import ResumableUpload, StagedBlob
+from backend.vault.uploads import EncryptedBlob, max_upload_bytes
+
+CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
+READ_CHUNK = 256 * 1024
+
+
+class UploadGone(AppError):
+    status_code = 410
+    default_code = "upload_expired"
+
+
+class ChecksumMismatch(AppError):
+    status_code = 460
+    default_code = "checksum_mismatch"
+
+
+@dataclass(frozen=True)
+class Checksum:
+    algorithm: str
+    digest: bytes
+
+
+def parse_checksum(header: str | None) -> Checksum | None:
+    if not header:
+        return None
+    algorithm, _sep, encoded = header.strip().partition(" ")
+    if algorithm not in CHECKSUM_ALGORITHMS:
+        raise AppError(_("Unsupported checksum algorithm."), code="unsupported_checksum")
+    try:
+        return Checksum(algorithm, base64.b64decode(encoded, validate=True))
+    except ValueError:
+        raise AppError(_("The checksum is not valid base64."), code="malformed_checksum") from None
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """``Upload-Metadata: key base64value,key2 base64value2`` → dict (bad pairs are an error)."""
+    out: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _sep, value = pair.partition(" ")
+        try:
+            out[key] = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
+        except ValueError:
+            raise AppError(_("Upload-Metadata is malformed."), code="malformed_metadata") from None
+    return out
+
+
+def _tail_context(upload: ResumableUpload) -> bytes:
+    return b"tus-tail:" + upload.id.bytes
+
+
+def _data_key(upload: ResumableUpload) -> bytes:
+    vault = keyring.vault_get_or_create(upload.owner)
+    return keyring.unwrap_data_key(vault, upload.version_id, upload.wrapped_data_key)
+
+
+def resumable_upload_create(*, owner, length: int, metadata: dict[str, str]) -> ResumableUpload:
+    if length > max_upload_bytes():
+        raise AppError(_("The file is too large."), code="file_too_large", status=413)
+    if length <= 0:
+        raise AppError(
+            _("The file is empty."),
+            code="empty_file",
+            fields={"Upload-Length": [_("Must be at least 1 byte.")]},
+        )
+    version_id = uuid.uuid4()
+    data_key = keys.new_key()
+    vault = keyring.vault_get_or_create(owner)
+    header = StreamEncryptor(data_key, version_id, SEGMENT_SIZE).header()
+    filename = metadata.get("filename", "")
+    upload = ResumableUpload(
+        owner=owner,
+        length=length,
+        version_id=version_id,
+        declared_content_type=(metadata.get("filetype") or metadata.get("content_type", ""))[:100],
+        declared_extension=filename.rsplit(".", 1)[-1][:16].lower() if "." in filename else "",
+        wrapped_data_key=keyring.wrap_data_key(vault, version_id, data_key),
+        header=header,
+        segment_size=SEGMENT_SIZE,
+        expires_at=clock.now() + dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS),
+    )
+    name = blob_name_for(version_id, part=0)
+    writer = open_writer(name)
+    writer.write(header)
+    writer.commit()
+    upload.parts = [{"name": name, "size": len(header)}]
+    upload.save(force_insert=True)
+    audit_record(action="vault.upload_started", actor=owner, target=upload)
+    return upload
+
+
+def resumable_upload_get(*, owner, upload_id) -> ResumableUpload:
+    upload = ResumableUpload.objects.filter(pk=upload_id, owner=owner).first()
+    if upload is None:
+        raise NotFound(_("Upload not found."))
+    if upload.expires_at <= clock.now():
+        raise UploadGone(_("This upload has expired. Please start again."))
+    return upload
+
+
+def resumable_upload_append(
+    *,
+    owner,
+    upload_id,
+    offset: int,
+    read: Callable[[int], bytes],
+    body_length: int | None,
+    checksum: Checksum | None,
+) -> ResumableUpload:
+    """Append one PATCH body read through ``read(n)``; returns the upload with its new offset."""
+    with transaction.atomic():
+        upload = resumable_upload_get(owner=owner, upload_id=upload_id)
+        upload = ResumableUpload.objects.select_for_update().get(pk=upload.pk)
+        if offset != upload.offset:
+            raise Conflict(
+                _("Upload-Offset does not match the stored offset %(offset)d.")
+                % {"offset": upload.offset},
+                code="offset_mismatch",
+            )
+        remaining = upload.length - upload.offset
+        if body_length is not None and body_length > remaining:
+            raise AppError(
+                _("The chunk goes past the declared Upload-Length."),
+                code="upload_length_exceeded",
+                status=413,
+            )
+        data_key = _data_key(upload)
+        tail = fields.open_bytes(data_key, upload.sealed_tail, context=_tail_context(upload))
+        encryptor = SegmentEncryptor(
+            data_key,
+            upload.version_id,
+            bytes(upload.header),
+            total_size=upload.length,
+            segment_size=upload.segment_size,
+            plaintext_offset=upload.offset - len(tail or b""),
+        )
+        body = _checked_body(read, body_length, remaining, checksum) if checksum else None
+        name = blob_name_for(upload.version_id, part=len(upload.parts))
+        writer = open_writer(name)
+        written = received = 0
+        try:
+            written += writer.write(encryptor.feed(tail or b""))
+            if body is not None:
+                received = len(body)
+                for start in range(0, received, READ_CHUNK):
+                    written += writer.write(encryptor.feed(body[start : start + READ_CHUNK]))
+            while body is None and received < remaining:
+                try:
+                    chunk = read(min(READ_CHUNK, remaining - received))
+                except (OSError, UnreadablePostError):
+                    break  # the connection dropped: keep every byte that did arrive
+                if not chunk:
+                    break
+                received += len(chunk)
+                written += writer.write(encryptor.feed(chunk))
+            if upload.offset + received == upload.length:
+                written += writer.write(encryptor.finish())
+        except BaseException:
+            writer.abort()
+            raise
+        if written:
+            writer.commit()
+            upload.parts = [*upload.parts, {"name": name, "size": written}]
+        else:
+            writer.abort()
+        pending = encryptor.pending()
+        upload.offset += received
+        upload.sealed_tail = (
+            fields.seal_bytes(data_key, pending, context=_tail_context(upload)) if pending else None
+        )
+        if upload.offset == upload.length:
+            upload.completed_at = clock.now()
+        upload.save()
+    return upload
+
+
+def _checked_body(
+    read: Callable[[int], bytes], body_length: int | None, remaining: int, checksum: Checksum
+) -> bytes:
+    """Read a checksummed PATCH body whole and verify it *before* anything is encrypted.
+
+    Segment nonces are deterministic (segment index), so ciphertext of corrupted bytes must
+    never exist: a resend with the right bytes would reuse the nonce. Checksummed chunks are
+    therefore capped at ``VAULT_TUS_CHECKSUM_MAX_CHUNK`` (bounded memory).
+    """
+    cap = settings.VAULT_TUS_CHECKSUM_MAX_CHUNK
+    if body_length is None or body_length > cap:
+        raise AppError(
+            _("Chunks with Upload-Checksum may be at most %(cap)d bytes.") % {"cap": cap},
+            code="chunk_too_large",
+            status=413,
+        )
+    body = bytearray()
+    while len(body) < min(body_length, remaining):
+        chunk = read(min(READ_CHUNK, body_length - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    digest = CHECKSUM_ALGORITHMS[checksum.algorithm](bytes(body)).digest()
+    if digest != checksum.digest:
+        raise ChecksumMismatch(_("The chunk's checksum does not match; send it again."))
+    return bytes(body)
+
+
+def resumable_upload_terminate(*, owner, upload_id) -> None:
+    upload = ResumableUpload.objects.filter(pk=upload_id, owner=owner).first()
+    if upload is None:
+        raise NotFound(_("Upload not found."))
+    _delete_upload(upload)
+
+
+def _delete_upload(upload: ResumableUpload) -> None:
+    names = [part["name"] for part in upload.parts]
+    names.append(blob_name_for(upload.version_id, part=len(upload.parts)))
+    upload.delete()
+    for name in names:
+        delete_blob(name)
+
+
+def resumable_upload_claim(*, owner, upload_id) -> EncryptedBlob:
+    """Hand a completed upload to the document service (once). Its parts become a staged blob."""
+    with transaction.atomic():
+        upload = (
+            ResumableUpload.objects.select_for_update().filter(pk=upload_id, owner=owner).first()
+        )
+        if upload is None:
+            raise NotFound(_("Upload not found."), fields={"upload_id": [_("Unknown upload.")]})
+        if upload.completed_at is None:
+            raise Conflict(_("This upload is not complete yet."), code="upload_incomplete")
+        data_key = _data_key(upload)
+        staged = [StagedBlob(blob_name=part["name"]) for part in upload.parts]
+        StagedBlob.objects.bulk_create(staged)
+        blob = EncryptedBlob(
+            version_id=upload.version_id,
+            data_key=data_key,
+            parts=list(upload.parts),
+            plaintext_size=upload.length,
+            ciphertext_size=sum(int(p["size"]) for p in upload.parts),
+            segment_size=upload.segment_size,
+            sha256="",
+            filename=f"upload.{upload.declared_extension}" if upload.declared_extension else "",
+            declared_content_type=upload.declared_content_type,
+            staged_ids=[s.id for s in staged],
+        )
+        upload.delete()
+    blob.sha256 = plaintext_sha256(blob)
+    return blob
+
+
+def plaintext_sha256(blob: EncryptedBlob) -> str:
+    """Hash the plaintext by decrypting the stored ciphertext (also proves it is intact)."""
+    from backend.vault.ingest import discard_blob, reader_for
+
+    digest = hashlib.sha256()
+    reader = reader_for(blob)
+    try:
+        while chunk := reader.read(1024 * 1024):
+            digest.update(chunk)
+    except Exception:
+        discard_blob(blob)
+        raise
+    return digest.hexdigest()
+
+
+def resumable_uploads_purge_expired(*, limit: int = 500) -> int:
+    """Delete expired uploads and their parts. Idempotent; safe to run concurrently."""
+    purged = 0
+    for upload in ResumableUpload.objects.filter(expires_at__lte=clock.now())[:limit]:
+        _delete_upload(upload)
+        purged += 1
+    cutoff = clock.now() - dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS)
+    for staged in StagedBlob.objects.filter(created_at__lt=cutoff)[:limit]:
+        delete_blob(staged.blob_name)
+        delete_blob(f"{staged.blob_name}.partial")
+        staged.delete()
+        purged += 1
+    return purged

@@ -1,0 +1,375 @@
+"""Vault writes. Each runs in one transaction, holds the owner's vault row lock while it appends
+to the trail, and records an audit event. Blob deletions happen only after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import User
+from backend.audit.services import audit_record
+from backend.core import clock
+from backend.core.errors import AppError, NotFound
+from backend.vault import keyring
+from backend.vault.blobs import delete_blobs_on_commit
+from backend.vault.crypto.signing import sign_payload
+from backend.vault.ingest import discard_blob, ingest_blob
+from backend.vault.models import (
+    Document,
+    DocumentVersion,
+    Grant,
+    StagedBlob,
+    TrailEntry,
+    TrailEvent,
+    Vault,
+)
+from backend.vault.policies import can_be_grantee
+from backend.vault.trail import trail_append
+from backend.vault.uploads import EncryptedBlob
+
+logger = logging.getLogger("fairtrail.vault")
+
+#: Free-text and structured fields that are sealed with the worker key (never stored in clear).
+SEALED_FIELDS = ("title", "issuer_name", "notes", "details")
+
+
+def _locked_vault(owner: User) -> Vault:
+    vault = keyring.vault_get_or_create(owner)
+    return Vault.objects.select_for_update().get(pk=vault.pk)
+
+
+def _sign_receipt(
+    *, vault: Vault, document: Document, version: DocumentVersion, entry: TrailEntry
+) -> dict[str, Any]:
+    payload = {
+        "type": "fairtrail.upload_receipt",
+        "format": 1,
+        "document_id": str(document.id),
+        "version_id": str(version.id),
+        "version": version.number,
+        "kind": document.kind,
+        "sha256": version.sha256,
+        "size": version.plaintext_size,
+        "content_type": version.content_type,
+        "owner": vault.pseudonym,
+        "server_time": entry.at.isoformat(),
+        "trail_position": entry.position,
+        "trail_hash": entry.entry_hash,
+    }
+    return sign_payload(payload)
+
+
+def _store_version(
+    *, vault: Vault, document: Document, ingested, actor: User, event: str
+) -> DocumentVersion:
+    blob: EncryptedBlob = ingested.blob
+    number = document.version_count + 1
+    version = DocumentVersion(
+        id=blob.version_id,
+        document=document,
+        number=number,
+        blob_parts=blob.parts,
+        content_type=ingested.content_type,
+        plaintext_size=blob.plaintext_size,
+        ciphertext_size=blob.ciphertext_size,
+        segment_size=blob.segment_size,
+        sha256=blob.sha256,
+        wrapped_data_key=keyring.wrap_data_key(vault, blob.version_id, blob.data_key),
+    )
+    version.save(force_insert=True)
+    entry = trail_append(
+        vault=vault,
+        event=event,
+        actor=actor,
+        document_id=document.id,
+        version_id=version.id,
+        sha256=version.sha256,
+        data={"kind": document.kind, "version": number},
+    )
+    version.receipt = _sign_receipt(vault=vault, document=document, version=version, entry=entry)
+    version.save(update_fields=["receipt"])
+    document.current_version = version
+    document.version_count = number
+    document.save(update_fields=["current_version", "version_count", "updated_at"])
+    StagedBlob.objects.filter(id__in=blob.staged_ids).delete()
+    return version
+
+
+def _ingest_or_discard(blob: EncryptedBlob):
+    ingested = ingest_blob(blob)
+    return ingested
+
+
+def document_create(
+    *,
+    owner: User,
+    blob: EncryptedBlob,
+    kind: str,
+    meta: dict[str, Any],
+    agency=None,
+    issued_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+) -> Document:
+    """Validate the uploaded blob, then store document, first version, trail entry and receipt."""
+    ingested = _ingest_or_discard(blob)
+    try:
+        with transaction.atomic():
+            vault = _locked_vault(owner)
+            document = Document(
+                owner=owner, kind=kind, agency=agency, issued_on=issued_on, expires_on=expires_on
+            )
+            document.sealed_meta = keyring.seal_meta(vault, document.id, _clean_meta(meta))
+            document.save(force_insert=True)
+            _store_version(
+                vault=vault,
+                document=document,
+                ingested=ingested,
+                actor=owner,
+                event=TrailEvent.UPLOAD,
+            )
+            audit_record(action="vault.document_created", actor=owner, target=document)
+    except Exception:
+        discard_blob(ingested.blob)
+        raise
+    return document
+
+
+def document_version_add(
+    *, owner: User, document: Document, blob: EncryptedBlob
+) -> DocumentVersion:
+    ingested = _ingest_or_discard(blob)
+    try:
+        with transaction.atomic():
+            vault = _locked_vault(owner)
+            document = Document.objects.select_for_update().get(pk=document.pk)
+            if document.owner_id != owner.pk or document.is_deleted:
+                raise NotFound(_("Document not found."))
+            version = _store_version(
+                vault=vault,
+                document=document,
+                ingested=ingested,
+                actor=owner,
+                event=TrailEvent.NEW_VERSION,
+            )
+            audit_record(action="vault.version_added", actor=owner, target=document)
+    except Exception:
+        discard_blob(ingested.blob)
+        raise
+    return version
+
+
+def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in meta.items()
+        if key in SEALED_FIELDS and value not in (None, "", {})
+    }
+
+
+def document_update(*, owner: User, document: Document, changes: dict[str, Any]) -> Document:
+    """Change metadata. Sealed fields are re-encrypted; the trail records which fields changed."""
+    with transaction.atomic():
+        vault = _locked_vault(owner)
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.owner_id != owner.pk or document.is_deleted:
+            raise NotFound(_("Document not found."))
+        changed = sorted(changes)
+        sealed_changes = {k: v for k, v in changes.items() if k in SEALED_FIELDS}
+        if sealed_changes:
+            meta = keyring.open_meta(vault, document.id, document.sealed_meta)
+            meta.update(sealed_changes)
+            document.sealed_meta = keyring.seal_meta(vault, document.id, _clean_meta(meta))
+        for name in ("kind", "agency", "issued_on", "expires_on"):
+            if name in changes:
+                setattr(document, name, changes[name])
+        document.save()
+        trail_append(
+            vault=vault,
+            event=TrailEvent.METADATA_UPDATE,
+            actor=owner,
+            document_id=document.id,
+            data={"fields": changed},
+        )
+        audit_record(action="vault.document_updated", actor=owner, target=document, fields=changed)
+    return document
+
+
+def document_delete(*, owner: User, document: Document) -> None:
+    """Tombstone: destroy every version's data key (crypto-shredding), then delete the blobs.
+
+    The trail keeps the hashes and the event, so the document's existence stays provable.
+    """
+    with transaction.atomic():
+        vault = _locked_vault(owner)
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.owner_id != owner.pk or document.is_deleted:
+            raise NotFound(_("Document not found."))
+        now = clock.now()
+        versions = list(document.versions.all())
+        DocumentVersion.objects.filter(document=document).update(
+            wrapped_data_key=None, key_destroyed_at=now
+        )
+        document.deleted_at = now
+        document.sealed_meta = None
+        document.save(update_fields=["deleted_at", "sealed_meta", "updated_at"])
+        current = document.current_version
+        trail_append(
+            vault=vault,
+            event=TrailEvent.DELETE,
+            actor=owner,
+            document_id=document.id,
+            version_id=current.id if current else None,
+            sha256=current.sha256 if current else "",
+            data={"versions": len(versions)},
+        )
+        audit_record(action="vault.document_deleted", actor=owner, target=document)
+        delete_blobs_on_commit([p["name"] for v in versions for p in v.blob_parts])
+
+
+def document_access_record(
+    *, document: Document, actor: User, event: str, data: dict[str, Any] | None = None
+) -> TrailEntry:
+    """Write a view/download by anyone into the owner's trail (own transaction, committed)."""
+    with transaction.atomic():
+        vault = Vault.objects.select_for_update().get(owner_id=document.owner_id)
+        version = document.current_version
+        return trail_append(
+            vault=vault,
+            event=event,
+            actor=actor,
+            document_id=document.id,
+            version_id=version.id if version else None,
+            sha256=version.sha256 if version else "",
+            data=data or {},
+        )
+
+
+@dataclass(frozen=True)
+class GrantRequest:
+    grantee_username: str
+    document_ids: list[uuid.UUID]
+    expires_at: dt.datetime | None = None
+
+
+def grant_create(*, owner: User, request: GrantRequest) -> Grant:
+    now = clock.now()
+    expires_at = request.expires_at or now + dt.timedelta(days=settings.VAULT_GRANT_DEFAULT_DAYS)
+    if expires_at <= now:
+        raise AppError(
+            _("The expiry must be in the future."),
+            code="validation_error",
+            fields={"expires_at": [_("Must be in the future.")]},
+        )
+    if expires_at > now + dt.timedelta(days=settings.VAULT_GRANT_MAX_DAYS):
+        raise AppError(
+            _("Sharing can last at most %(days)d days.") % {"days": settings.VAULT_GRANT_MAX_DAYS},
+            code="validation_error",
+            fields={"expires_at": [_("Too far in the future.")]},
+        )
+    grantee = User.objects.filter(username=request.grantee_username, is_active=True).first()
+    if grantee is None or not can_be_grantee(grantee) or grantee.pk == owner.pk:
+        raise AppError(
+            _("No caseworker or inspector with that username."),
+            code="validation_error",
+            fields={"grantee": [_("Unknown caseworker or inspector.")]},
+        )
+    ids = list(dict.fromkeys(request.document_ids))
+    documents = list(Document.objects.filter(owner=owner, id__in=ids, deleted_at__isnull=True))
+    if not ids or len(documents) != len(ids):
+        raise AppError(
+            _("Choose at least one of your documents."),
+            code="validation_error",
+            fields={"document_ids": [_("Unknown document.")]},
+        )
+    with transaction.atomic():
+        vault = _locked_vault(owner)
+        grant = Grant.objects.create(owner=owner, grantee=grantee, expires_at=expires_at)
+        grant.documents.set(documents)
+        for document in documents:
+            trail_append(
+                vault=vault,
+                event=TrailEvent.SHARE,
+                actor=owner,
+                document_id=document.id,
+                data={
+                    "grant": str(grant.id),
+                    "grantee_role": grantee.role,
+                    "grantee_ref": str(grantee.pk),
+                    "expires_at": expires_at.isoformat(),
+                },
+            )
+        audit_record(
+            action="vault.grant_created",
+            actor=owner,
+            target=grant,
+            grantee=str(grantee.pk),
+            documents=len(documents),
+        )
+    return grant
+
+
+def grant_revoke(*, owner: User, grant: Grant) -> Grant:
+    with transaction.atomic():
+        vault = _locked_vault(owner)
+        grant = Grant.objects.select_for_update().get(pk=grant.pk)
+        if grant.owner_id != owner.pk:
+            raise NotFound(_("Grant not found."))
+        if grant.revoked_at is None:
+            grant.revoked_at = clock.now()
+            grant.save(update_fields=["revoked_at", "updated_at"])
+            for document_id in grant.documents.values_list("id", flat=True):
+                trail_append(
+                    vault=vault,
+                    event=TrailEvent.REVOKE,
+                    actor=owner,
+                    document_id=document_id,
+                    data={"grant": str(grant.id)},
+                )
+            audit_record(action="vault.grant_revoked", actor=owner, target=grant)
+    return grant
+
+
+def vault_shred(*, owner: User, actor: User | None = None) -> None:
+    """Destroy the worker key: every file of this worker becomes unreadable at once."""
+    with transaction.atomic():
+        vault = _locked_vault(owner)
+        now = clock.now()
+        vault.wrapped_key = None
+        vault.key_destroyed_at = now
+        vault.save(update_fields=["wrapped_key", "key_destroyed_at"])
+        DocumentVersion.objects.filter(document__owner=owner).update(
+            wrapped_data_key=None, key_destroyed_at=now
+        )
+        audit_record(action="vault.shredded", actor=actor, target=vault)
+
+
+@dataclass(frozen=True)
+class RewrapResult:
+    rewrapped: int
+    remaining: int
+
+
+def vaults_rewrap_with_current_master(*, batch_size: int = 500) -> RewrapResult:
+    """Master-key rotation: re-wrap worker keys in small locked batches until none are stale."""
+    from backend.core.keys import master_key_provider
+
+    current = master_key_provider().current_key_id()
+    stale = Vault.objects.exclude(master_key_id=current).filter(key_destroyed_at__isnull=True)
+    rewrapped = 0
+    while True:
+        with transaction.atomic():
+            batch = list(stale.select_for_update(skip_locked=True).order_by("id")[:batch_size])
+            if not batch:
+                break
+            for vault in batch:
+                rewrapped += keyring.vault_rewrap_with_current_master(vault)
+            audit_record(action="vault.master_key_rotated", count=len(batch), key_id=current)
+    return RewrapResult(rewrapped=rewrapped, remaining=stale.count())

@@ -1,0 +1,72 @@
+"""The worker's hash-chained trail: append under the vault row lock, verify end to end."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from backend.core import clock
+from backend.vault.crypto import chain
+from backend.vault.models import TrailEntry, Vault
+
+
+def entry_payload(entry: TrailEntry) -> dict[str, Any]:
+    """What the chain commits to. Changing any of these fields breaks verification."""
+    return {
+        "position": entry.position,
+        "at": entry.at.isoformat(),
+        "event": entry.event,
+        "actor_role": entry.actor_role,
+        "actor_ref": entry.actor_ref,
+        "document_id": str(entry.document_id) if entry.document_id else None,
+        "version_id": str(entry.version_id) if entry.version_id else None,
+        "sha256": entry.sha256,
+        "data": entry.data,
+    }
+
+
+def trail_append(
+    *,
+    vault: Vault,
+    event: str,
+    actor=None,
+    document_id: uuid.UUID | None = None,
+    version_id: uuid.UUID | None = None,
+    sha256: str = "",
+    data: dict[str, Any] | None = None,
+) -> TrailEntry:
+    """Append one event. The caller must hold ``select_for_update`` on ``vault`` (fresh row)."""
+    entry = TrailEntry(
+        vault=vault,
+        position=vault.trail_length + 1,
+        at=clock.now(),
+        event=event,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=getattr(actor, "role", "system") if actor is not None else "system",
+        actor_ref=str(actor.pk) if getattr(actor, "pk", None) else "",
+        document_id=document_id,
+        version_id=version_id,
+        sha256=sha256,
+        data=data or {},
+        prev_hash=vault.trail_head,
+    )
+    entry.entry_hash = chain.entry_hash(entry.prev_hash, entry_payload(entry))
+    entry.save(force_insert=True)
+    vault.trail_length = entry.position
+    vault.trail_head = entry.entry_hash
+    vault.save(update_fields=["trail_length", "trail_head"])
+    return entry
+
+
+def trail_verify(vault: Vault) -> chain.ChainVerification:
+    """Recompute the whole chain (streamed) and check that it ends at the stored head."""
+    entries = TrailEntry.objects.filter(vault=vault).order_by("position").iterator(chunk_size=2000)
+    result = chain.verify_chain((entry_payload(e), e.entry_hash) for e in entries)
+    if result.ok and result.checked != vault.trail_length:
+        return chain.ChainVerification(
+            ok=False,
+            checked=result.checked,
+            first_bad_index=result.checked,
+            reason="entries missing at the end of the trail",
+        )
+    return result

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Lint, format check, migration check and the whole test suite. Extra arguments go to pytest.
+#
+# Uses SQLite and no broker unless DATABASE_URL / REDIS_URL are set (.ci/run sets both).
+# Runs pytest in parallel with pytest-xdist; PYTEST_WORKERS=0 runs it serially.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+BIN=.venv/bin
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "ruff check"
+"$BIN/ruff" check .
+step "ruff format --check"
+"$BIN/ruff" format --check .
+step "makemigrations --check"
+DJANGO_SETTINGS_MODULE=backend.config.settings.test \
+    "$BIN/python" manage.py makemigrations --check --dry-run
+
+step "pytest (database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}, broker: ${REDIS_URL:-none})"
+workers="${PYTEST_WORKERS:-auto}"
+xdist=()
+if [[ "$workers" != "0" ]]; then xdist=(-n "$workers"); fi
+set +e
+"$BIN/pytest" -q -p no:cacheprovider "${xdist[@]}" "$@"
+status=$?
+set -e
+if [[ $status -eq 5 ]]; then
+    echo "test.sh: pytest collected no tests; that is a failure, not a success." >&2
+    exit 1
+fi
+exit $status
