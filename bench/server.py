@@ -62,7 +62,7 @@ def gunicorn(*, settings="bench.settings", workers=1, threads=1, env=None):
             try:
                 requests.get(f"{base}/healthz", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         yield base, int(children[0]) if children else process.pid, data_dir

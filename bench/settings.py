@@ -5,7 +5,7 @@ from backend.config.settings.local import REST_FRAMEWORK
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

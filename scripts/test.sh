@@ -19,7 +19,12 @@ step "makemigrations --check"
 DJANGO_SETTINGS_MODULE=backend.config.settings.test \
     "$BIN/python" manage.py makemigrations --check --dry-run
 
-step "pytest (database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}, broker: ${REDIS_URL:-none})"
+# Name the backends, never print the URLs (they may hold passwords).
+database="sqlite (in memory)"
+if [[ -n "${DATABASE_URL:-}" ]]; then database="${DATABASE_URL%%:*}"; fi
+broker="none (tasks in-process; Redis tests skipped)"
+if [[ -n "${REDIS_URL:-}" ]]; then broker="${REDIS_URL%%:*}"; fi
+step "pytest (database: $database, broker: $broker)"
 workers="${PYTEST_WORKERS:-auto}"
 xdist=()
 if [[ "$workers" != "0" ]]; then xdist=(-n "$workers"); fi

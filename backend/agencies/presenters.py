@@ -1,4 +1,4 @@
-"""What the public may see of pre-computed statistics and of individual reviews.
+"""API shapes of agencies and reviews, and what the public may see of them.
 
 Statistics were suppressed when computed; here the threshold is checked once more against the
 current ``k`` (the setting may have been raised since the last refresh).
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.agencies.models import Agency, CommentStatus, CorridorFeeStats, Review
+from backend.agencies.models import RATING_FIELDS, Agency, CommentStatus, CorridorFeeStats, Review
+from backend.agencies.sealing import open_comment
 from backend.core import clock, privacy
 
 EMPTY_STATS: dict[str, Any] = {
@@ -70,3 +71,78 @@ def corridor_stats(origin: str, destination: str, stats: CorridorFeeStats | None
     if stats is None or stats.suppressed or privacy.below_threshold(stats.review_count):
         return out
     return {**out, **stats.published, "suppressed": False}
+
+
+def ratings(review: Review) -> dict[str, int]:
+    return {name.removeprefix("rating_"): getattr(review, name) for name in RATING_FIELDS}
+
+
+def review_response(review: Review) -> dict[str, str] | None:
+    response = getattr(review, "response", None) if hasattr(review, "response") else None
+    if response is None:
+        return None
+    return {"text": response.text, "period": response.created_at.strftime("%Y-%m")}
+
+
+def present_agency(agency: Agency) -> dict[str, Any]:
+    return {
+        "id": agency.id,
+        "name": agency.name,
+        "aliases": agency.aliases or [],
+        "licence_number": agency.licence_number,
+        "licensing_authority": agency.licensing_authority,
+        "country": agency.country,
+        "address": agency.address,
+        "licence_status": agency.licence_status,
+        "source": agency.source,
+        "last_checked": agency.last_checked,
+        "corridors": [
+            {"origin": c.origin, "destination": c.destination} for c in agency.corridors.all()
+        ],
+        "stats": agency_stats(agency),
+    }
+
+
+def present_public_review(review: Review, published_corridors: set[tuple[str, str]]) -> dict:
+    corridor = (review.corridor_origin, review.corridor_destination)
+    return {
+        "id": review.id,
+        "ratings": ratings(review),
+        "verified": review.verified,
+        "period": review.published_on.strftime("%Y-%m") if review.published_on else "",
+        "corridor": (
+            {"origin": corridor[0], "destination": corridor[1]}
+            if corridor in published_corridors
+            else None
+        ),
+        "comment": public_comment(review),
+        "comment_language": review.comment_language if public_comment(review) else "",
+        "response": review_response(review),
+    }
+
+
+def present_own_review(review: Review) -> dict[str, Any]:
+    return {
+        "id": review.id,
+        "agency_id": review.agency_id,
+        "agency_name": review.agency.name,
+        "ratings": ratings(review),
+        "recruitment_year": review.recruitment_year,
+        "corridor": {"origin": review.corridor_origin, "destination": review.corridor_destination},
+        "fees": [
+            {"kind": f.kind, "amount": f.amount, "currency": f.currency} for f in review.fees.all()
+        ],
+        "monthly_wage": review.monthly_wage,
+        "wage_currency": review.wage_currency,
+        "comment": open_comment(review.id, review.comment_sealed),
+        "comment_public_text": review.comment_masked,
+        "comment_status": review.comment_status,
+        "comment_language": review.comment_language,
+        "publish_after": review.publish_after,
+        "status": review.status,
+        "is_public": review.is_public,
+        "verified": review.verified,
+        "response": review_response(review),
+        "created_at": review.created_at,
+        "updated_at": review.updated_at,
+    }

@@ -74,7 +74,11 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
     if isinstance(detail, dict) and "detail" in detail:
         detail = detail["detail"]
     if isinstance(detail, dict | list):
-        return exc.status_code, envelope(code or "error", _("Request failed."), _flatten_fields(detail)), headers
+        return (
+            exc.status_code,
+            envelope(code or "error", _("Request failed."), _flatten_fields(detail)),
+            headers,
+        )
     if code is None:
         code = getattr(detail, "code", None) or exc.default_code or "error"
     if isinstance(exc, drf.Throttled):
@@ -92,9 +96,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, Http404):
         status, body = 404, envelope("not_found", _("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
-        status, body = 403, envelope("permission_denied", _("You do not have permission to do this."))
+        status, body = (
+            403,
+            envelope("permission_denied", _("You do not have permission to do this.")),
+        )
     elif isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         status, body = 400, envelope("validation_error", _("Some fields are not valid."), fields)
     elif isinstance(exc, drf.APIException):
         status, body, headers = _from_drf(exc)

@@ -1,4 +1,4 @@
-"""Cursor pagination for every list: stable under inserts, no page counting (cheap on big tables)."""
+"""Cursor pagination for every list: stable under inserts, no page counts (cheap on big tables)."""
 
 from rest_framework import pagination
 

@@ -82,3 +82,18 @@ class CodeAccountThrottle(AccountThrottle):
 
 class RegisterClientThrottle(ClientThrottle):
     scope = "register_client"
+
+
+class UserThrottle(_RateFromSettings):
+    """Per signed-in user, for expensive writes (uploads, reviews)."""
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": str(request.user.pk)}
+
+
+class VaultUploadThrottle(UserThrottle):
+    """New documents, versions and resumable uploads (not the PATCHes of one upload)."""
+
+    scope = "vault_upload"

@@ -26,6 +26,7 @@ from backend.vault.trail import trail_append
 
 logger = logging.getLogger("fairtrail.vault")
 
+STREAM_BATCH = 1024 * 1024
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -131,10 +132,17 @@ def open_content(
         ) from None
 
     def chunks() -> Iterator[bytes]:
+        # Segments are small (64 KiB); hand the server ~1 MiB at a time to save syscalls.
         try:
-            if first:
-                yield first
-            yield from source
+            batch, batched = [first] if first else [], len(first)
+            for piece in source:
+                batch.append(piece)
+                batched += len(piece)
+                if batched >= STREAM_BATCH:
+                    yield b"".join(batch)
+                    batch, batched = [], 0
+            if batch:
+                yield b"".join(batch)
             if end == size and reader.has_trailing_bytes():
                 raise IntegrityError("the stored ciphertext is longer than recorded")
         except IntegrityError:

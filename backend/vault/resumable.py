@@ -29,9 +29,10 @@ from backend.vault import keyring
 from backend.vault.blobs import blob_name_for, delete_blob, open_writer
 from backend.vault.crypto import fields, keys
 from backend.vault.crypto.resume import SegmentEncryptor
-from backend.vault.crypto.streaming import SEGMENT_SIZE, StreamEncryptor
+from backend.vault.crypto.streaming import StreamEncryptor
+from backend.vault.hashing import ParallelSha256
 from backend.vault.models import ResumableUpload, StagedBlob
-from backend.vault.uploads import EncryptedBlob, max_upload_bytes
+from backend.vault.uploads import EncryptedBlob, max_upload_bytes, segment_size_for
 
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
 READ_CHUNK = 256 * 1024
@@ -101,7 +102,8 @@ def resumable_upload_create(*, owner, length: int, metadata: dict[str, str]) -> 
     version_id = uuid.uuid4()
     data_key = keys.new_key()
     vault = keyring.vault_get_or_create(owner)
-    header = StreamEncryptor(data_key, version_id, SEGMENT_SIZE).header()
+    segment_size = segment_size_for(length)
+    header = StreamEncryptor(data_key, version_id, segment_size, digest=False).header()
     filename = metadata.get("filename", "")
     upload = ResumableUpload(
         owner=owner,
@@ -111,7 +113,7 @@ def resumable_upload_create(*, owner, length: int, metadata: dict[str, str]) -> 
         declared_extension=filename.rsplit(".", 1)[-1][:16].lower() if "." in filename else "",
         wrapped_data_key=keyring.wrap_data_key(vault, version_id, data_key),
         header=header,
-        segment_size=SEGMENT_SIZE,
+        segment_size=segment_size,
         expires_at=clock.now() + dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS),
     )
     name = blob_name_for(version_id, part=0)
@@ -124,8 +126,9 @@ def resumable_upload_create(*, owner, length: int, metadata: dict[str, str]) -> 
     return upload
 
 
-def resumable_upload_get(*, owner, upload_id) -> ResumableUpload:
-    upload = ResumableUpload.objects.filter(pk=upload_id, owner=owner).first()
+def resumable_upload_get(*, owner, upload_id, lock: bool = False) -> ResumableUpload:
+    uploads = ResumableUpload.objects.select_for_update() if lock else ResumableUpload.objects
+    upload = uploads.filter(pk=upload_id, owner=owner).first()
     if upload is None:
         raise NotFound(_("Upload not found."))
     if upload.expires_at <= clock.now():
@@ -142,10 +145,31 @@ def resumable_upload_append(
     body_length: int | None,
     checksum: Checksum | None,
 ) -> ResumableUpload:
-    """Append one PATCH body read through ``read(n)``; returns the upload with its new offset."""
+    """Append one PATCH body read through ``read(n)``; returns the upload with its new offset.
+
+    If the database update fails after the part was stored, the part is deleted: its segments
+    would otherwise be sealed a second time (same nonces) when the client resends.
+    """
+    stored: list[str] = []
+    try:
+        return _append(
+            owner=owner,
+            upload_id=upload_id,
+            offset=offset,
+            read=read,
+            body_length=body_length,
+            checksum=checksum,
+            stored=stored,
+        )
+    except BaseException:
+        for name in stored:
+            delete_blob(name)
+        raise
+
+
+def _append(*, owner, upload_id, offset, read, body_length, checksum, stored) -> ResumableUpload:
     with transaction.atomic():
-        upload = resumable_upload_get(owner=owner, upload_id=upload_id)
-        upload = ResumableUpload.objects.select_for_update().get(pk=upload.pk)
+        upload = resumable_upload_get(owner=owner, upload_id=upload_id, lock=True)
         if offset != upload.offset:
             raise Conflict(
                 _("Upload-Offset does not match the stored offset %(offset)d.")
@@ -195,6 +219,7 @@ def resumable_upload_append(
             raise
         if written:
             writer.commit()
+            stored.append(name)
             upload.parts = [*upload.parts, {"name": name, "size": written}]
         else:
             writer.abort()
@@ -286,15 +311,17 @@ def plaintext_sha256(blob: EncryptedBlob) -> str:
     """Hash the plaintext by decrypting the stored ciphertext (also proves it is intact)."""
     from backend.vault.ingest import discard_blob, reader_for
 
-    digest = hashlib.sha256()
+    digest = ParallelSha256()
     reader = reader_for(blob)
     try:
         while chunk := reader.read(1024 * 1024):
             digest.update(chunk)
+        return digest.hexdigest()
     except Exception:
         discard_blob(blob)
         raise
-    return digest.hexdigest()
+    finally:
+        digest.close()
 
 
 def resumable_uploads_purge_expired(*, limit: int = 500) -> int:

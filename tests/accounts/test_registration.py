@@ -100,13 +100,13 @@ def test_register_unverified_number_sends_fresh_code_and_takes_new_password(regi
 
 def test_stored_hash_is_argon2_with_production_hasher(register, settings):
     settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "backend.accounts.hashers.FairtrailArgon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
     register()
 
     user = User.objects.get(phone=PHONE)
-    assert user.password.startswith("argon2$argon2id$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password(PASSWORD)
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-import workers.tasks  # noqa: F401  (registers the task names; see the report)
 from backend.agencies import services
 from backend.agencies.models import Corridor, Review, ReviewStatus
+from backend.agencies.services import reviews as review_services
 from tests import factories
 
 ALL_FOUR = {
@@ -38,7 +38,7 @@ def _vault_evidence(request, monkeypatch):
     Tests that use the ``real_vault_evidence`` fixture go through the real vault selector.
     """
     if "real_vault_evidence" not in request.fixturenames:
-        monkeypatch.setattr(services, "_has_evidence", lambda review, before: False)
+        monkeypatch.setattr(review_services, "_has_evidence", lambda review, before: False)
 
 
 @pytest.fixture

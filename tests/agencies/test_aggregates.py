@@ -203,3 +203,22 @@ def test_refresh_task_runs_through_celery_by_name(db):
         kwargs={"agency_id": "00000000-0000-0000-0000-000000000000"}
     )
     assert gone.get() is False
+
+
+def test_release_task_is_scheduled_and_publishes_due_reviews(db):
+    import datetime as dt
+
+    import time_machine
+
+    from workers.beat import BEAT_SCHEDULE
+    from workers.celery import app
+
+    assert BEAT_SCHEDULE["release-due-agency-reviews"]["task"] == "agencies.release_due_reviews"
+    agency = factories.AgencyFactory()
+    due = dt.datetime.now(tz=dt.UTC).date() + dt.timedelta(days=3)
+    review = make_review(agency, publish_after=due)
+    with time_machine.travel(dt.datetime.combine(due, dt.time(9), tzinfo=dt.UTC)):
+        assert app.tasks["agencies.release_due_reviews"].apply().get() == 1
+        assert app.tasks["agencies.release_due_reviews"].apply().get() == 0  # idempotent
+    review.refresh_from_db()
+    assert review.is_public is True

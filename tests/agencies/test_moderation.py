@@ -277,3 +277,11 @@ def test_unknown_queue_is_a_clear_400(client_for, moderator):
     response = client_for(moderator).get(QUEUE, {"queue": "everything"})
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"queue": ["Choose comments, held or flagged."]}
+
+
+def test_response_to_a_review_that_is_not_public_is_404(client_for, representative, agency):
+    review = make_review(agency)
+    Review.objects.filter(pk=review.pk).update(status=ReviewStatus.HELD, is_public=False)
+    response = client_for(representative).post(response_url(review), {"text": "x"}, format="json")
+    assert response.status_code == 404
+    assert not ReviewResponse.objects.exists()

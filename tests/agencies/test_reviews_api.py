@@ -117,17 +117,11 @@ def test_unknown_agency_is_404(client_for, worker):
     assert response.status_code == 404
 
 
-def test_review_writes_are_throttled(client_for, worker, settings):
+def test_review_writes_are_throttled(client_for, worker):
     from rest_framework.throttling import ScopedRateThrottle
 
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "review_write": "2/day",
-        },
-    }
-    ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    original = ScopedRateThrottle.THROTTLE_RATES  # read once at import by DRF
+    ScopedRateThrottle.THROTTLE_RATES = {**original, "review_write": "2/day"}
     try:
         client = client_for(worker)
         codes = [
@@ -139,9 +133,7 @@ def test_review_writes_are_throttled(client_for, worker, settings):
             for _ in range(3)
         ]
     finally:
-        from rest_framework.settings import api_settings
-
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        ScopedRateThrottle.THROTTLE_RATES = original
     assert codes == [201, 201, 429]
 
 
@@ -295,3 +287,27 @@ def test_removed_or_held_reviews_are_not_public(agency):
     Review.objects.filter(pk=reviews[0].pk).update(status=ReviewStatus.REMOVED, is_public=False)
     stats = services.agency_aggregates_refresh(agency_id=agency.id)
     assert stats.review_count == 5
+
+
+def test_anonymous_has_no_own_reviews(api, worker, agency):
+    review = make_review(agency, author=worker)
+    assert api.get("/api/v1/me/reviews/").status_code == 401
+    assert api.get(own_url(review)).status_code == 401
+    assert api.delete(own_url(review)).status_code == 401
+    assert Review.objects.filter(pk=review.pk).exists()
+
+
+def test_bad_edit_is_a_clear_400_and_changes_nothing(client_for, worker, agency):
+    review = make_review(agency, author=worker, overall=3)
+    client = client_for(worker)
+    for body in (
+        {"ratings": {"overall": 0}},
+        {"monthly_wage": "900", "wage_currency": "ABC"},
+        {"publish_after": "2999-01-01"},
+    ):
+        response = client.patch(own_url(review), body, format="json")
+        assert response.status_code == 400, body
+        assert response.json()["error"]["code"] == "validation_error"
+    review.refresh_from_db()
+    assert review.rating_overall == 3 and review.monthly_wage is None
+    assert not ReviewRevision.objects.exists()

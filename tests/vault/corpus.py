@@ -300,6 +300,17 @@ def pdf_benign_actions() -> bytes:
     )
 
 
+def pdf_with_links(count: int) -> bytes:
+    """One page with ``count`` URL link annotations, each its own object (benign, but many)."""
+    links = tuple(
+        f"<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A << /S /URI /URI (https://x.org/{n}) >> "
+        ">>"
+        for n in range(count)
+    )
+    refs = " ".join(f"{5 + n} 0 R" for n in range(count))
+    return simple_pdf(page=f"/Annots [{refs}]", extra=links)
+
+
 def pdf_no_pages() -> bytes:
     return build_pdf(["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"])
 
@@ -434,6 +445,13 @@ HOSTILE: list[Case] = [
     Case("pdf_user_password", pdf_user_password, "a.pdf", None, "pdf_encrypted"),
     Case("jpeg_truncated", lambda: plain_jpeg()[:-200], "a.jpg", "image/jpeg", "malformed_file"),
     Case("jpeg_no_scan", lambda: plain_jpeg()[:2] + b"\xff\xd9", "a.jpg", None, "malformed_file"),
+    Case(
+        "jpeg_stray_bytes",
+        lambda: plain_jpeg()[:20] + b"\x00" * 2000 + plain_jpeg()[20:],  # after APP0
+        "a.jpg",
+        None,
+        "malformed_file",
+    ),
     Case(
         "jpeg_bomb",
         lambda: jpeg_with_dimensions(60_000, 60_000),

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.vault.crypto.signing import verify_receipt
-from backend.vault.models import Document, TrailEntry
+from backend.vault.models import Document, StagedBlob, TrailEntry
 from tests import factories
 from tests.querycount import count_queries
 from tests.vault.conftest import upload_document
@@ -226,3 +226,53 @@ def test_public_key_is_published(api):
     body = api.get("/api/v1/vault/public-key").json()
     assert body["alg"] == "Ed25519"
     assert body["pem"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "content_type", "status", "code"),
+    [
+        (
+            b"MZ\x90\x00" + b"\x00" * 4000,
+            "setup.exe",
+            "application/octet-stream",
+            415,
+            "unsupported_file_type",
+        ),
+        (b"", "empty.pdf", "application/pdf", 400, "empty_file"),
+        (b"%PDF-1.4\n1 0 obj<</Type/Catalog", "cut.pdf", "application/pdf", 400, "malformed_file"),
+    ],
+)
+def test_rejected_upload_leaves_nothing_behind(
+    worker_client, settings, content, name, content_type, status, code
+):
+    response = upload_document(worker_client, content, name=name, content_type=content_type)
+    assert response.status_code == status, response.json()
+    assert response.json()["error"]["code"] == code
+    assert not Document.objects.exists()
+    assert not StagedBlob.objects.exists()
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+
+
+def test_oversized_upload_is_413_and_leaves_nothing(worker_client, settings):
+    settings.VAULT_MAX_UPLOAD_BYTES = 50_000
+    response = upload_document(worker_client, make_pdf("big", padding=120_000))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "file_too_large"
+    assert not StagedBlob.objects.exists()
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+
+
+def test_uploads_are_throttled_per_user(worker_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "vault_upload": "2/hour",
+        },
+    }
+    assert upload_document(worker_client).status_code == 201
+    assert upload_document(worker_client).status_code == 201
+    third = upload_document(worker_client)
+    assert third.status_code == 429
+    assert int(third["Retry-After"]) > 0
+    assert worker_client.get("/api/v1/vault/documents/").status_code == 200

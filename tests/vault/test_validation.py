@@ -211,6 +211,32 @@ def test_bomb_is_refused_before_pixel_data_is_read():
     assert rejection(header_only, "a.png").code == "decompression_bomb"
 
 
+# --- PDF work bound ------------------------------------------------------------------------
+
+
+def test_pdf_with_more_objects_than_the_scan_bound_is_too_complex(monkeypatch):
+    from backend.vault.validation import pdf
+
+    monkeypatch.setattr(pdf, "MAX_OBJECTS", 50)
+
+    assert validate(corpus.pdf_with_links(40), "a.pdf").content_type == "application/pdf"
+    error = rejection(corpus.pdf_with_links(60), "a.pdf")
+    assert (error.code, error.status_code) == ("pdf_too_complex", 400)
+
+
+def test_active_content_after_many_benign_objects_is_found():
+    data = corpus.simple_pdf(
+        page="/Annots [5 0 R]",
+        extra=(
+            "<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A 6 0 R >>",
+            *[f"<< /S /URI /URI (https://x.org) /Next {n + 1} 0 R >>" for n in range(6, 500)],
+            "<< /S /Launch /F (calc.exe) >>",
+        ),
+    )
+
+    assert rejection(data, "a.pdf").code == "pdf_active_content"
+
+
 # --- Sniffing --------------------------------------------------------------------------------
 
 

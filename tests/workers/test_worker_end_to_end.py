@@ -156,7 +156,8 @@ def test_a_real_worker_runs_a_task_enqueued_on_commit(worker_process, producer, 
     with transaction.atomic():
         tasks.enqueue_on_commit("core.ping", kwargs={"token": token}, queue=queue)
         # Nothing may leave before the commit: the worker would not see uncommitted rows.
-        assert producer.connection_for_write().default_channel.client.llen(queue) == 0
+        with producer.connection_for_write() as broker:
+            assert broker.default_channel.client.llen(queue) == 0
 
     event = wait_for_ping(token, worker_process)
 

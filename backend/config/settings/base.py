@@ -38,7 +38,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.gzip.GZipMiddleware",
+    "backend.core.middleware.CompressTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,6 +80,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Trigram/unaccent lookups for agency search; only meaningful (and only loaded) on PostgreSQL.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -101,7 +104,7 @@ else:
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "backend.accounts.hashers.FairtrailArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,6 +212,7 @@ REST_FRAMEWORK = {
         "register_client": env("THROTTLE_REGISTER_CLIENT", "10/hour"),
         "review_write": env("THROTTLE_REVIEW_WRITE", "20/day"),
         "review_flag": env("THROTTLE_REVIEW_FLAG", "30/hour"),
+        "vault_upload": env("THROTTLE_VAULT_UPLOAD", "300/hour"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -295,5 +299,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django.request": {"level": "ERROR"},
+        # Parsers of uploaded files quote file content in their messages (pypdf warnings show
+        # object bytes; Pillow's debug log prints EXIF values, GPS included): never log them.
+        "pypdf": {"level": "CRITICAL"},
+        "PIL": {"level": "WARNING"},
     },
 }

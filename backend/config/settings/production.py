@@ -17,8 +17,16 @@ from .base import (
 INSECURE_SECRET_PREFIXES = ("insecure", "django-insecure", "change-me")
 
 
-def check_production_settings(*, secret_key, debug, master_key, master_key_path, provider,
-                              signing_key=None, signing_key_path=None) -> None:
+def check_production_settings(
+    *,
+    secret_key,
+    debug,
+    master_key,
+    master_key_path,
+    provider,
+    signing_key=None,
+    signing_key_path=None,
+) -> None:
     """Raise ImproperlyConfigured unless the settings are safe to serve real workers with."""
     problems = []
     if not secret_key or len(secret_key) < 50 or secret_key.startswith(INSECURE_SECRET_PREFIXES):

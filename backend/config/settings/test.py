@@ -13,9 +13,11 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Argon2 stays the default in production; tests hash faster (one test pins the real hasher).
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "backend.accounts.hashers.FairtrailArgon2PasswordHasher",
 ]
 MEDIA_ROOT = _TMP / "media"
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir()
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.errors import AppError
+from backend.core.throttling import VaultUploadThrottle
 from backend.vault import resumable
 from backend.vault.uploads import max_upload_bytes
 
@@ -70,6 +71,9 @@ TUS_HEADER = OpenApiParameter(
 
 
 class UploadCreateApi(TusMixin, APIView):
+    def get_throttles(self):
+        return [VaultUploadThrottle()] if self.request.method == "POST" else []
+
     @extend_schema(operation_id="vault_uploads_options", responses={204: None})
     def options(self, request, *args, **kwargs):
         return Response(

@@ -105,6 +105,11 @@ class DocumentCreateInput(DocumentFieldsInput):
     upload_id = serializers.UUIDField(
         required=False, help_text="A completed resumable upload (JSON requests)."
     )
+
+
+class DocumentCreateRequest(DocumentCreateInput):
+    """The documented request: the file itself is read by the encrypting upload handler."""
+
     file = serializers.FileField(required=False, help_text="The file (multipart requests).")
 
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from backend.core.errors import AppError, NotFound
 from backend.core.filters import UpdatedSinceFilter
 from backend.core.pagination import CursorPagination
+from backend.core.throttling import VaultUploadThrottle
 from backend.vault import selectors, services
 from backend.vault.api import serializers as s
 from backend.vault.bundles import bundle_stream
@@ -73,12 +74,7 @@ def paginate(view: APIView, request, queryset, ordering=("-updated_at", "-id")):
 
 
 def _take_upload(request) -> EncryptedUpload:
-    handler = request._request.upload_handlers[0]
     upload = request.FILES.get("file")
-    if getattr(handler, "rejection", None) == "file_too_large":
-        from backend.vault.validation import UploadRejected
-
-        raise UploadRejected(_("The file is too large."), code="file_too_large", status=413)
     if not isinstance(upload, EncryptedUpload):
         raise AppError(
             _("Attach the file in the 'file' field."),
@@ -89,7 +85,10 @@ def _take_upload(request) -> EncryptedUpload:
 
 
 class EncryptedUploadMixin:
-    """Installs the encrypting upload handler before DRF parses the body."""
+    """Installs the encrypting upload handler before DRF parses the body; throttles POSTs."""
+
+    def get_throttles(self):
+        return [VaultUploadThrottle()] if self.request.method == "POST" else []
 
     def initialize_request(self, request, *args, **kwargs):
         request.upload_handlers = [EncryptingUploadHandler(request)]
@@ -138,7 +137,7 @@ class DocumentListCreateApi(EncryptedUploadMixin, APIView):
     @extend_schema(
         operation_id="vault_documents_create",
         request={
-            "multipart/form-data": s.DocumentCreateInput,
+            "multipart/form-data": s.DocumentCreateRequest,
             "application/json": s.DocumentCreateInput,
         },
         responses={
@@ -153,7 +152,6 @@ class DocumentListCreateApi(EncryptedUploadMixin, APIView):
             data = s.DocumentCreateInput(data=request.data)
             data.is_valid(raise_exception=True)
             fields = dict(data.validated_data)
-            fields.pop("file", None)
             upload_id = fields.pop("upload_id", None)
             if upload_id is not None:
                 blob = resumable_upload_claim(owner=request.user, upload_id=upload_id)
@@ -222,7 +220,7 @@ class DocumentVersionCreateApi(EncryptedUploadMixin, APIView):
     @extend_schema(
         operation_id="vault_documents_versions_create",
         request={
-            "multipart/form-data": s.DocumentCreateInput,
+            "multipart/form-data": s.DocumentCreateRequest,
             "application/json": s.DocumentCreateInput,
         },
         responses={201: s.DocumentOutput, **ERRORS},

@@ -177,8 +177,14 @@ class StreamEncryptor:
     """
 
     def __init__(
-        self, data_key: bytes, key_id: uuid.UUID, segment_size: int = SEGMENT_SIZE
+        self,
+        data_key: bytes,
+        key_id: uuid.UUID,
+        segment_size: int = SEGMENT_SIZE,
+        *,
+        digest: bool = True,
     ) -> None:
+        """``digest=False`` skips the plaintext SHA-256 (the caller hashes, e.g. in parallel)."""
         data_key = _check_key(data_key)
         self.segment_size = _check_segment_size(segment_size)
         self.key_id = _check_key_id(key_id)
@@ -190,7 +196,7 @@ class StreamEncryptor:
         self._index = 0
         self._capacity = _first_capacity(segment_size)
         self._buffer = bytearray()
-        self._digest = hashlib.sha256()
+        self._digest = hashlib.sha256() if digest else None
         self._size = 0
         self._finalized = False
 
@@ -211,7 +217,8 @@ class StreamEncryptor:
             raise ValueError("update() after finalize().")
         if not data:
             return b""
-        self._digest.update(data)
+        if self._digest is not None:
+            self._digest.update(data)
         self._size += len(data)
         view = memoryview(data)
         out: list[bytes] = []
@@ -247,6 +254,8 @@ class StreamEncryptor:
     @property
     def plaintext_sha256(self) -> str:
         """Hex SHA-256 of the bytes fed so far (the file's hash once finalized)."""
+        if self._digest is None:
+            raise ValueError("This encryptor was created with digest=False.")
         return self._digest.hexdigest()
 
 

@@ -18,7 +18,8 @@ API::
 
 Error codes: ``empty_file``, ``file_too_large``, ``unsupported_file_type``,
 ``file_type_mismatch``, ``malformed_file``, ``decompression_bomb``, ``pdf_active_content``,
-``pdf_encrypted`` (user-password PDFs cannot be checked).
+``pdf_encrypted`` (user-password PDFs cannot be checked), ``pdf_too_complex`` (more objects
+than the active-content scan may resolve).
 
 Type rules: the bytes decide the type (magic at offset 0). A declared content type must be
 missing, generic (``application/octet-stream``) or name the same type (aliases such as

@@ -14,6 +14,7 @@ MALFORMED_FILE = "malformed_file"
 DECOMPRESSION_BOMB = "decompression_bomb"
 PDF_ACTIVE_CONTENT = "pdf_active_content"
 PDF_ENCRYPTED = "pdf_encrypted"
+PDF_TOO_COMPLEX = "pdf_too_complex"
 
 _STATUS_BY_CODE = {FILE_TOO_LARGE: 413, UNSUPPORTED_FILE_TYPE: 415}
 
@@ -78,6 +79,11 @@ def _message(code: str, limit_mb: int | None) -> str:
         return _(
             "This PDF is protected by a password. Open it, save a copy without the password and "
             "upload that copy."
+        )
+    if code == PDF_TOO_COMPLEX:
+        return _(
+            "This PDF is too large or complex to check. Split it into smaller files (for "
+            "example a few pages each) and upload those."
         )
     return _(
         "The file is damaged or incomplete. Check that it opens on your phone, then upload it "

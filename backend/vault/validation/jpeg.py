@@ -4,7 +4,9 @@ Kept: SOI, APP0 JFIF (rewritten without its thumbnail), APP2 ``ICC_PROFILE``, AP
 (colour transform), tables, frames, scans (entropy-coded data copied byte for byte), EOI.
 Dropped: APP1 (EXIF incl. GPS, maker notes and the EXIF thumbnail; XMP), every other APPn
 (MPF secondary images, IPTC/Photoshop in APP13, FlashPix, vendor blocks), APP0 JFXX
-thumbnails, COM comments, and anything after EOI (e.g. motion-photo video or an appended ZIP).
+thumbnails, COM comments, reserved JPGn/TEM markers, stray bytes between segments, and
+anything after EOI (e.g. motion-photo video or an appended ZIP). ICC and Adobe segments are
+kept verbatim (colour data, not personal data).
 
 Orientation: dropping EXIF would drop the Orientation tag and show sideways phone photos
 rotated, and applying it would mean re-encoding. Instead, when the original EXIF says the
@@ -39,6 +41,7 @@ SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 # Baseline/progressive images have 1-~12 scans; thousands make every decoder crawl.
 MAX_SCANS = 256
 ORIENTATION = 0x0112
+MAX_STRAY = 1024
 
 
 def walk(
@@ -57,8 +60,13 @@ def walk(
     frame_seen = False
     scans = 0
     while True:
-        if stream.read_exact(1) != b"\xff":
-            raise Malformed
+        # Some encoders leave a few stray bytes between segments; decoders skip them with a
+        # warning. They are dropped here; more than MAX_STRAY in a row is not a JPEG.
+        stray = 0
+        while stream.read_exact(1) != b"\xff":
+            stray += 1
+            if stray > MAX_STRAY:
+                raise Malformed
         marker = stream.read_exact(1)[0]
         while marker == 0xFF:  # fill bytes
             marker = stream.read_exact(1)[0]
@@ -198,8 +206,8 @@ def strip(src: GuardedReader) -> Iterator[bytes]:
             if data[4:9] == b"Adobe":
                 yield data
             continue
-        if APP0 <= marker <= APP15 or marker == COM:
-            continue
+        if APP0 <= marker <= APP15 or marker == COM or 0xF0 <= marker <= 0xFD or marker == 0x01:
+            continue  # other APPn, comments, reserved JPGn extensions, TEM
         if marker != SOI and not header_done:
             header_done = True
             if orientation != 1:

@@ -14,8 +14,11 @@ Rules:
   form fields), ``/Launch`` and ``/ImportData`` actions, embedded files (``/EmbeddedFiles``,
   ``/EF``, ``/Type /EmbeddedFile``, FileAttachment annotations, ``/GoToE``), RichMedia and XFA
   forms. ``/OpenAction`` that only opens a page or a URL is fine. The walk visits dictionaries
-  and arrays only; stream data (page contents, images, fonts) is never decompressed, so a
-  deflate bomb in a stream costs nothing here. Object streams are inflated by pypdf within its
+  and arrays only, skips subtrees no viewer runs actions from (``INERT_KEYS``: resources,
+  appearance streams, structure tree...) and resolves at most ``MAX_OBJECTS`` indirect
+  objects (``pdf_too_complex`` beyond: a bound on CPU per upload). Stream data (page
+  contents, images, fonts) is never decompressed, so a deflate bomb in a stream costs nothing
+  here. Object streams are inflated by pypdf within its
   own output limits (``LimitReachedError`` → ``decompression_bomb``).
 
 PDFs are stored unchanged: their metadata (title, author, producer) is not location data and
@@ -27,13 +30,53 @@ from __future__ import annotations
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-from backend.vault.validation.errors import PDF_ACTIVE_CONTENT, PDF_ENCRYPTED, rejected
-from backend.vault.validation.streams import GuardedReader, Malformed, Truncated, read_at
+from backend.vault.validation.errors import (
+    PDF_ACTIVE_CONTENT,
+    PDF_ENCRYPTED,
+    PDF_TOO_COMPLEX,
+    rejected,
+)
+from backend.vault.validation.streams import (
+    GuardedReader,
+    Malformed,
+    Truncated,
+    buffered,
+    read_at,
+)
 
 TAIL = 1024
 _WHITESPACE = b" \t\r\n\x00\x0c"
-# A 2,000-page scan has ~10k objects; this bounds the walk on hostile object graphs.
-MAX_OBJECTS = 500_000
+# Indirect objects the active-content walk may resolve (pypdf needs ~0.15-0.3 ms each): a
+# 300-page scanned contract has ~1.5k; beyond this the PDF is refused as too complex instead
+# of letting one upload burn a CPU for minutes.
+MAX_OBJECTS = 10_000
+# Direct dictionaries/arrays are cheap, but bounded too.
+MAX_NODES = 1_000_000
+# Subtrees no viewer runs actions from: graphics resources, appearance and content streams,
+# back-references, metadata, the structure tree and thumbnails. Not walking them keeps the
+# walk to the objects that matter (catalog, names, pages, annotations, outlines, forms).
+INERT_KEYS = frozenset(
+    {
+        "/Parent",
+        "/P",
+        "/Resources",
+        "/AP",
+        "/Contents",
+        "/Font",
+        "/XObject",
+        "/ColorSpace",
+        "/Pattern",
+        "/Shading",
+        "/ExtGState",
+        "/Metadata",
+        "/StructTreeRoot",
+        "/StructParent",
+        "/Thumb",
+        "/PieceInfo",
+        "/Info",
+        "/ID",
+    }
+)
 
 ACTIVE_KEYS = frozenset(
     {
@@ -63,8 +106,7 @@ def check_tail(src: GuardedReader, size: int) -> None:
 
 def inspect(src: GuardedReader, size: int) -> None:
     check_tail(src, size)
-    src.seek(0)
-    reader = PdfReader(src, strict=False)
+    reader = PdfReader(buffered(src), strict=False)
     if reader.is_encrypted:
         try:
             opened = int(reader.decrypt(""))
@@ -84,10 +126,11 @@ def inspect(src: GuardedReader, size: int) -> None:
 
 
 def has_active_content(reader: PdfReader) -> bool:
-    """Whether any dictionary reachable from the trailer carries active content."""
+    """Whether any dictionary reachable from the trailer (outside ``INERT_KEYS`` subtrees)
+    carries active content. Stream data is never decoded."""
     seen: set[tuple[int, int]] = set()
     stack: list = [reader.trailer]
-    visited = 0
+    nodes = 0
     while stack:
         node = stack.pop()
         if isinstance(node, IndirectObject):
@@ -95,14 +138,16 @@ def has_active_content(reader: PdfReader) -> bool:
             if key in seen:
                 continue
             seen.add(key)
+            if len(seen) > MAX_OBJECTS:
+                raise rejected(PDF_TOO_COMPLEX)
             node = node.get_object()
-        visited += 1
-        if visited > MAX_OBJECTS:
-            raise Malformed
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise rejected(PDF_TOO_COMPLEX)
         if isinstance(node, DictionaryObject):
             if _is_active(node):
                 return True
-            stack.extend(value for key, value in node.items() if key != "/Parent")
+            stack.extend(value for key, value in node.items() if key not in INERT_KEYS)
         elif isinstance(node, ArrayObject):
             stack.extend(node)
     return False

@@ -30,7 +30,14 @@ from backend.vault.validation.sniffing import (
     check_consistency,
     sniff_type,
 )
-from backend.vault.validation.streams import CHUNK, Bomb, GuardedReader, copy_range, read_at
+from backend.vault.validation.streams import (
+    CHUNK,
+    Bomb,
+    GuardedReader,
+    buffered,
+    copy_range,
+    read_at,
+)
 
 DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
@@ -69,11 +76,14 @@ def validate_upload(
     (``unsupported_file_type``) → agreement with the declared type and the name's extension
     (``file_type_mismatch``) → polyglot rules (``file_type_mismatch``) → a full structural
     parse (``malformed_file``, ``decompression_bomb``, ``pdf_active_content``,
-    ``pdf_encrypted``).
+    ``pdf_encrypted``, ``pdf_too_complex``).
 
     ``reader`` is a seekable binary file object positioned anywhere; it is read, never
-    written, and never copied to disk. Memory stays bounded by a few 64 KiB buffers for
-    JPEG/PNG/WebP; pypdf keeps the objects it parses; HEIC is read whole (libheif needs it).
+    written, and never copied to disk. Memory: JPEG and PNG are walked and inflated/decoded
+    through 64 KiB buffers (JPEG scans decoded at 1/8 scale, 1/64 of the pixels); pypdf keeps
+    the objects it parses; WebP and HEIC are read whole and their first image decoded
+    (libwebp/libheif need that), bounded by the upload limit and the pixel cap, which is
+    checked from the header before anything is decoded.
     An exception raised by ``reader`` itself (I/O, decryption integrity) propagates unchanged.
     """
     limit = max_size if max_size is not None else max_upload_bytes()
@@ -149,12 +159,20 @@ def _inspect(src: GuardedReader, size: int, detected: DetectedType) -> None:
     else:
         heic.inspect(src, check_dimensions)
         return
-    # The walk proved the structure and a sane size; Pillow must agree (header parse, and
-    # for PNG a CRC check of every chunk). No pixels are decoded.
-    src.seek(0)
-    with Image.open(src, formats=[_PILLOW_FORMATS[kind]]) as image:
-        check_dimensions(*image.size)
-        image.verify()
+    # The walk proved the structure and a sane size; Pillow must agree (header parse; for PNG
+    # a CRC check of every chunk, the walk already inflated the data). JPEG scans are decoded
+    # at 1/8 scale (libjpeg's DCT scaling: 1/64 of the pixel memory) so a broken
+    # entropy-coded stream is refused; WebP (first frame) is decoded in full.
+    with Image.open(buffered(src), formats=[_PILLOW_FORMATS[kind]]) as image:
+        width, height = image.size
+        check_dimensions(width, height)
+        if kind == JPEG:
+            image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+            image.load()
+        elif kind == WEBP:
+            image.load()  # libwebp has no scaled decode; pixels are bounded by the cap
+        else:
+            image.verify()
 
 
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}

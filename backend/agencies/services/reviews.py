@@ -1,8 +1,4 @@
-"""Writes for the agency directory and reviews. Every change is audited in its transaction.
-
-Aggregates are never computed inline: each change enqueues ``agencies.refresh_aggregates`` (and
-``agencies.refresh_corridor_stats``) after commit; the task calls ``agency_aggregates_refresh``.
-"""
+"""Workers' reviews: create, edit (with revisions), delete, flag, respond, publish when due."""
 
 from __future__ import annotations
 
@@ -14,9 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, F
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
@@ -25,12 +20,7 @@ from backend.agencies.masking import mask_personal_data
 from backend.agencies.models import (
     RATING_FIELDS,
     Agency,
-    AgencyStats,
     CommentStatus,
-    Corridor,
-    CorridorFeeStats,
-    ModerationAction,
-    ModerationDecision,
     Review,
     ReviewFee,
     ReviewFlag,
@@ -38,49 +28,10 @@ from backend.agencies.models import (
     ReviewRevision,
     ReviewStatus,
 )
-from backend.agencies.search import search_text_for
-from backend.agencies.stats import bayesian_average, quartiles
 from backend.audit.services import audit_record
-from backend.core import clock, privacy
+from backend.core import clock
 from backend.core.errors import AppError, Conflict, PermissionDenied
 from backend.core.tasks import enqueue_on_commit
-
-# --- Directory ---------------------------------------------------------------------------------
-
-
-def agency_search_text_refresh(agency: Agency) -> None:
-    """Set ``search_text`` from name and aliases (call before saving an agency)."""
-    agency.search_text = search_text_for(agency.name, agency.aliases or [])
-
-
-@transaction.atomic
-def agency_save(
-    *,
-    agency: Agency,
-    corridors: Iterable[tuple[str, str]] | None = None,
-    actor: User | None = None,
-) -> Agency:
-    """Create or update an agency (admin and import), replacing its corridors when given."""
-    created = agency._state.adding
-    agency_search_text_refresh(agency)
-    agency.full_clean(exclude=["search_text"])
-    agency.save()
-    if corridors is not None:
-        wanted = {(o.upper(), d.upper()) for o, d in corridors}
-        existing = {(c.origin, c.destination): c.pk for c in agency.corridors.all()}
-        Corridor.objects.filter(
-            pk__in=[pk for key, pk in existing.items() if key not in wanted]
-        ).delete()
-        Corridor.objects.bulk_create(
-            [Corridor(agency=agency, origin=o, destination=d) for o, d in wanted - set(existing)]
-        )
-    audit_record(
-        action="agencies.agency_created" if created else "agencies.agency_updated",
-        actor=actor,
-        target=agency,
-    )
-    return agency
-
 
 # --- Reviews -----------------------------------------------------------------------------------
 
@@ -372,64 +323,6 @@ def review_respond(*, user: User, review: Review, text: str) -> ReviewResponse:
     return response
 
 
-_TRANSITIONS: dict[str, tuple[str, set[str]]] = {
-    # action: (field, states it may start from)
-    ModerationAction.APPROVE_COMMENT: ("comment_status", {CommentStatus.PENDING}),
-    ModerationAction.REJECT_COMMENT: (
-        "comment_status",
-        {CommentStatus.PENDING, CommentStatus.APPROVED},
-    ),
-    ModerationAction.RELEASE: ("status", {ReviewStatus.HELD}),
-    ModerationAction.REMOVE: ("status", {ReviewStatus.ACTIVE, ReviewStatus.HELD}),
-    ModerationAction.DISMISS_FLAGS: ("status", {ReviewStatus.ACTIVE, ReviewStatus.HELD}),
-}
-_TARGET = {
-    ModerationAction.APPROVE_COMMENT: CommentStatus.APPROVED,
-    ModerationAction.REJECT_COMMENT: CommentStatus.REJECTED,
-    ModerationAction.RELEASE: ReviewStatus.ACTIVE,
-    ModerationAction.REMOVE: ReviewStatus.REMOVED,
-}
-
-
-@transaction.atomic
-def review_moderate(
-    *, moderator: User, review_id: uuid.UUID, action: str, reason: str
-) -> ModerationDecision:
-    """Apply a moderator's decision. Locks the review, re-checks its state, records the decision."""
-    if not policies.can_moderate(moderator):
-        raise PermissionDenied(_("Only moderators may do this."))
-    review = Review.objects.select_for_update().filter(pk=review_id).first()
-    if review is None:
-        raise AppError(_("Not found."), code="not_found", status=404)
-    field_name, allowed = _TRANSITIONS[action]
-    if getattr(review, field_name) not in allowed:
-        raise Conflict(
-            _("This decision does not apply to the review in its current state."),
-            code="invalid_transition",
-        )
-    was_public = review.is_public
-    now = clock.now()
-    if action == ModerationAction.DISMISS_FLAGS:
-        review.flags.filter(resolved_at__isnull=True).update(resolved_at=now)
-        review.flag_count = 0
-    else:
-        setattr(review, field_name, _TARGET[action])
-    _update_visibility(review, now.date())
-    review.save()
-    decision = ModerationDecision.objects.create(
-        review=review, moderator=moderator, action=action, reason=reason
-    )
-    audit_record(
-        action=f"agencies.moderation.{action}",
-        actor=moderator,
-        target=review,
-        decision=str(decision.id),
-    )
-    if was_public != review.is_public:
-        _enqueue_refresh(review.agency_id, [(review.corridor_origin, review.corridor_destination)])
-    return decision
-
-
 def reviews_release_due(*, limit: int = 1000) -> int:
     """Publish reviews whose chosen delay has passed (periodic task). Returns how many."""
     today = clock.now().date()
@@ -453,176 +346,3 @@ def reviews_release_due(*, limit: int = 1000) -> int:
                 )
                 released += 1
     return released
-
-
-# --- Aggregates --------------------------------------------------------------------------------
-
-GLOBAL_MEANS_CACHE_KEY = "agencies:global-rating-means"
-GLOBAL_MEANS_TTL_SECONDS = 300
-
-
-def global_rating_means(*, fresh: bool = False) -> dict[str, float]:
-    """The mean of each dimension over every public review (the Bayesian prior ``m``).
-
-    Cached for five minutes: it moves slowly, and one aggregate over all reviews per refresh
-    would dominate the cost on a large table. With no reviews at all the prior is 3 (mid-scale).
-    """
-    if not fresh:
-        cached = cache.get(GLOBAL_MEANS_CACHE_KEY)
-        if cached is not None:
-            return cached
-    row = Review.objects.filter(is_public=True).aggregate(
-        **{name: Avg(name) for name in RATING_FIELDS}
-    )
-    means = {name: float(row[name]) if row[name] is not None else 3.0 for name in RATING_FIELDS}
-    cache.set(GLOBAL_MEANS_CACHE_KEY, means, GLOBAL_MEANS_TTL_SECONDS)
-    return means
-
-
-def _fee_statistics(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
-    n = len(rows)
-    paid = sum(1 for r in rows if r["fees_total_usd"] > 0)
-    with_wage = [r for r in rows if r["monthly_wage_usd"]]
-    ratios = [float(r["fees_total_usd"] / r["monthly_wage_usd"]) for r in with_wage]
-    return {
-        "fee_paid_share": privacy.share_if_safe(paid, n, k=k),
-        "fees_usd": quartiles([float(r["fees_total_usd"]) for r in rows]),
-        "cost_to_earnings_ratio": (
-            None if privacy.below_threshold(len(ratios), k=k) else quartiles(ratios)
-        ),
-        "cost_to_earnings_count": None
-        if privacy.below_threshold(len(ratios), k=k)
-        else len(ratios),
-    }
-
-
-_STAT_FIELDS = (
-    *RATING_FIELDS,
-    "verified",
-    "fees_total_usd",
-    "monthly_wage_usd",
-    "corridor_origin",
-    "corridor_destination",
-)
-
-
-@transaction.atomic
-def agency_aggregates_refresh(*, agency_id: uuid.UUID | str) -> AgencyStats | None:
-    """Recompute an agency's ``AgencyStats`` from its public reviews. Idempotent.
-
-    Everything in ``published`` is already k-suppressed: nothing at all until ``k`` public
-    reviews; breakdowns (by corridor, verified or not) pass ``privacy.publishable_cells``.
-    """
-    agency = Agency.objects.select_for_update().filter(pk=agency_id).first()
-    if agency is None:
-        return None
-    k = privacy.min_k()
-    c_weight = settings.AGENCY_BAYES_C
-    rows = list(Review.objects.filter(agency=agency, is_public=True).values(*_STAT_FIELDS))
-    n = len(rows)
-    sums = {name: sum(r[name] for r in rows) for name in RATING_FIELDS}
-    suppressed = privacy.below_threshold(n, k=k)
-    published: dict[str, Any] = {"suppressed": suppressed}
-    rank = None
-    if not suppressed:
-        means = global_rating_means()
-        ratings = {
-            name.removeprefix("rating_"): {
-                "bayesian": round(
-                    bayesian_average(
-                        total=sums[name], count=n, prior_mean=means[name], prior_weight=c_weight
-                    ),
-                    4,
-                ),
-                "mean": round(sums[name] / n, 4),
-            }
-            for name in RATING_FIELDS
-        }
-        rank = ratings["overall"]["bayesian"]
-        verified = sum(1 for r in rows if r["verified"])
-        by_corridor: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for r in rows:
-            by_corridor.setdefault((r["corridor_origin"], r["corridor_destination"]), []).append(r)
-        corridor_cells = privacy.publishable_cells(
-            {key: len(group) for key, group in by_corridor.items()}, total=n, k=k
-        )
-        by_verified = {
-            True: [r for r in rows if r["verified"]],
-            False: [r for r in rows if not r["verified"]],
-        }
-        verified_cells = privacy.publishable_cells(
-            {key: len(group) for key, group in by_verified.items()}, total=n, k=k
-        )
-        published.update(
-            review_count=n,
-            ratings=ratings,
-            verified_share=privacy.share_if_safe(verified, n, k=k),
-            **_fee_statistics(rows, k),
-            by_corridor=[
-                {
-                    "origin": origin,
-                    "destination": destination,
-                    "review_count": len(by_corridor[(origin, destination)]),
-                    "overall_mean": round(
-                        sum(r["rating_overall"] for r in by_corridor[(origin, destination)])
-                        / len(by_corridor[(origin, destination)]),
-                        4,
-                    ),
-                    "fees_usd": quartiles(
-                        [float(r["fees_total_usd"]) for r in by_corridor[(origin, destination)]]
-                    ),
-                }
-                for origin, destination in sorted(corridor_cells)
-            ],
-            by_verified=[
-                {
-                    "verified": key,
-                    "review_count": len(by_verified[key]),
-                    "overall_mean": round(
-                        sum(r["rating_overall"] for r in by_verified[key]) / len(by_verified[key]),
-                        4,
-                    ),
-                }
-                for key in sorted(verified_cells, reverse=True)
-            ],
-        )
-    stats, _created = AgencyStats.objects.update_or_create(
-        agency=agency,
-        defaults={
-            "review_count": n,
-            "suppressed": suppressed,
-            "rank_overall": rank,
-            "sums": sums,
-            "published": published,
-            "refreshed_at": clock.now(),
-        },
-    )
-    return stats
-
-
-@transaction.atomic
-def corridor_fee_stats_refresh(*, origin: str, destination: str) -> CorridorFeeStats:
-    """Recompute the fee statistics of one corridor over all agencies. Idempotent."""
-    origin, destination = origin.upper(), destination.upper()
-    k = privacy.min_k()
-    rows = list(
-        Review.objects.filter(
-            corridor_origin=origin, corridor_destination=destination, is_public=True
-        ).values("fees_total_usd", "monthly_wage_usd")
-    )
-    n = len(rows)
-    suppressed = privacy.below_threshold(n, k=k)
-    published: dict[str, Any] = {"suppressed": suppressed}
-    if not suppressed:
-        published.update(review_count=n, **_fee_statistics(rows, k))
-    stats, _created = CorridorFeeStats.objects.update_or_create(
-        origin=origin,
-        destination=destination,
-        defaults={
-            "review_count": n,
-            "suppressed": suppressed,
-            "published": published,
-            "refreshed_at": clock.now(),
-        },
-    )
-    return stats

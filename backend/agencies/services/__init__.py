@@ -1,0 +1,42 @@
+"""Writes for the agency directory and reviews. Every change is audited in its transaction.
+
+Aggregates are never computed inline: each change enqueues ``agencies.refresh_aggregates`` (and
+``agencies.refresh_corridor_stats``) after commit; the task calls ``agency_aggregates_refresh``.
+"""
+
+from backend.agencies.services.aggregates import (
+    agency_aggregates_refresh,
+    corridor_fee_stats_refresh,
+    global_rating_means,
+)
+from backend.agencies.services.directory import agency_save, agency_search_text_refresh
+from backend.agencies.services.moderation import review_moderate
+from backend.agencies.services.reviews import (
+    FeeInput,
+    ReviewInput,
+    review_create,
+    review_delete,
+    review_flag,
+    review_input_from,
+    review_respond,
+    review_update,
+    reviews_release_due,
+)
+
+__all__ = [
+    "FeeInput",
+    "ReviewInput",
+    "agency_aggregates_refresh",
+    "agency_save",
+    "agency_search_text_refresh",
+    "corridor_fee_stats_refresh",
+    "global_rating_means",
+    "review_create",
+    "review_delete",
+    "review_flag",
+    "review_input_from",
+    "review_moderate",
+    "review_respond",
+    "review_update",
+    "reviews_release_due",
+]
