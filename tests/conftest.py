@@ -32,6 +32,11 @@ def _isolate(settings, tmp_path):
     cache.clear()
     yield
     sms_outbox.clear()
+    # Requests activate the caller's language (Accept-Language, a user's preferred_language) in
+    # this thread; without this the next test would see Thai or Nepali outside any request.
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,30 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for entry in (".git", ".venv", "data", ".env"):
         assert entry in ignored
+
+
+# --- the lock the image and `make` install --------------------------------------------------
+
+
+def test_the_lock_pins_every_declared_dependency_with_hashes():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_lock.py")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    lock = (ROOT / "requirements" / "lock.txt").read_text(encoding="utf-8")
+    pins = re.findall(r"^([A-Za-z0-9._-]+)==\S+ \\$", lock, flags=re.MULTILINE)
+    assert len(pins) >= 50
+    assert lock.count("--hash=sha256:") >= len(pins)
+    assert "--index-url" not in lock and "--find-links" not in lock
+
+
+def test_make_targets_call_the_scripts():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target, script in (("run", "scripts/run.sh"), ("test", "scripts/test.sh")):
+        assert re.search(rf"^{target}:\n\t{re.escape(script)}$", makefile, flags=re.MULTILINE)
+    for script in ("bootstrap.sh", "run.sh", "test.sh", "lock.sh", "compose-secrets.sh"):
+        assert (ROOT / "scripts" / script).stat().st_mode & 0o111, f"{script} is not executable"
+    assert (ROOT / ".ci" / "run").stat().st_mode & 0o111
