@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.agencies",
     "backend.vault",
+    "backend.notifications",
 ]
 
 MIDDLEWARE = [
