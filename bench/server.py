@@ -23,8 +23,37 @@ def free_port() -> int:
 
 
 @contextmanager
+def fresh_database():
+    """With DATABASE_URL=postgres://…/name, a new empty database for this run (dropped after);
+    otherwise SQLite in the run's data folder. Sets DATABASE_URL for this process."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield
+        return
+    import psycopg
+
+    base = url.rpartition("/")[0]
+    name = f"fairtrail_bench_{os.getpid()}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = f"{base}/{name}"
+    try:
+        yield
+    finally:
+        os.environ["DATABASE_URL"] = url
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
 def gunicorn(*, settings="bench.settings", workers=1, threads=1, env=None):
     """Yield (base_url, worker_pid, data_dir) of a fresh server with a migrated database."""
+    with fresh_database(), _gunicorn(settings, workers, threads, env) as server:
+        yield server
+
+
+@contextmanager
+def _gunicorn(settings, workers, threads, env):
     data_dir = Path(tempfile.mkdtemp(prefix="fairtrail-bench-"))
     environment = {
         **os.environ,

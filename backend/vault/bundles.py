@@ -70,10 +70,21 @@ def _file_name(index: int, document: Document) -> str:
     return f"files/{index:02d}-{document.kind}.{ext}"
 
 
+#: Only the events that prove what a document is and when it existed. Views, downloads,
+#: shares and revocations stay out: a bundle goes to a court or the other party and must not
+#: tell them who else has looked at the evidence.
+EVIDENCE_EVENTS = (
+    TrailEvent.UPLOAD,
+    TrailEvent.NEW_VERSION,
+    TrailEvent.DELETE,
+    TrailEvent.INTEGRITY_FAILURE,
+)
+
+
 def _trail_excerpt(documents: list[Document]) -> list[dict[str, Any]]:
     ids = [d.id for d in documents]
     entries = (
-        TrailEntry.objects.filter(document_id__in=ids)
+        TrailEntry.objects.filter(document_id__in=ids, event__in=EVIDENCE_EVENTS)
         .select_related("vault")
         .order_by("vault_id", "position")
     )

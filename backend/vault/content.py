@@ -27,7 +27,9 @@ from backend.vault.trail import trail_append
 logger = logging.getLogger("fairtrail.vault")
 
 STREAM_BATCH = 1024 * 1024
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+#: ASCII digits only, at most 18 (a byte offset fits in 64 bits; int() of a 5,000-digit value
+#: would raise). A header that does not match is ignored: the whole file is sent.
+RANGE_RE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 
 
 class RangeNotSatisfiable(AppError):

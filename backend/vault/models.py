@@ -9,12 +9,18 @@ structured amounts live in ``Document.sealed_meta``, encrypted with the worker k
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.models import TimeStampedModel, UUIDModel
+
+
+def new_actor_salt() -> bytes:
+    return secrets.token_bytes(16)
 
 
 class DocumentKind(models.TextChoices):
@@ -38,6 +44,9 @@ class Vault(UUIDModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="vault"
     )
     pseudonym = models.CharField(max_length=32, unique=True)
+    #: Key of the trail's actor pseudonyms (HMAC of user ids), so a trail excerpt handed to a
+    #: court names nobody: see ``backend.vault.trail.actor_ref``.
+    actor_salt = models.BinaryField(default=new_actor_salt)
     master_key_id = models.CharField(max_length=64, blank=True)
     wrapped_key = models.BinaryField(null=True, blank=True)
     key_destroyed_at = models.DateTimeField(null=True, blank=True)
@@ -62,6 +71,12 @@ class Document(TimeStampedModel):
         "DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     version_count = models.PositiveIntegerField(default=0)
+    #: Kind and agency as first uploaded; later edits do not change them. The reviews'
+    #: verified badge relies on these, so relabelling a photo cannot earn a badge.
+    kind_at_upload = models.CharField(max_length=32, blank=True)
+    agency_at_upload = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -200,3 +215,6 @@ class ResumableUpload(UUIDModel):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    #: Whoever holds the lease may append (one PATCH at a time, without a long transaction).
+    lease_token = models.UUIDField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)

@@ -19,20 +19,26 @@ def active_grants_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}revoked_at__isnull": True, f"{prefix}expires_at__gt": clock.now()})
 
 
-def documents_granted_to(user) -> QuerySet[Document]:
+def _granted_q(user) -> Q:
+    """Documents covered by an active grant to ``user`` — only while ``user`` may be a grantee
+    (a caseworker whose role an admin changed loses access at once)."""
+    if not can_be_grantee(user):
+        return Q(pk__in=[])
     grants = Grant.objects.filter(active_grants_q(), grantee=user, documents=OuterRef("pk"))
-    return Document.objects.filter(Exists(grants), deleted_at__isnull=True)
+    return Q(Exists(grants))
+
+
+def documents_granted_to(user) -> QuerySet[Document]:
+    if not user.is_authenticated:
+        return Document.objects.none()
+    return Document.objects.filter(_granted_q(user), deleted_at__isnull=True)
 
 
 def documents_visible_to(user) -> QuerySet[Document]:
     """Owner's live documents, plus documents shared with ``user`` by an active grant."""
     if not user.is_authenticated:
         return Document.objects.none()
-    own = Q(owner=user)
-    if user.role in GRANTEE_ROLES:
-        grants = Grant.objects.filter(active_grants_q(), grantee=user, documents=OuterRef("pk"))
-        return Document.objects.filter(own | Q(Exists(grants)), deleted_at__isnull=True)
-    return Document.objects.filter(own, deleted_at__isnull=True)
+    return Document.objects.filter(Q(owner=user) | _granted_q(user), deleted_at__isnull=True)
 
 
 def can_manage_document(user, document: Document) -> bool:

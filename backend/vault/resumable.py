@@ -16,9 +16,13 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import UnreadablePostError
 from django.utils.translation import gettext as _
 
@@ -79,6 +83,14 @@ def parse_metadata(header: str | None) -> dict[str, str]:
         except ValueError:
             raise AppError(_("Upload-Metadata is malformed."), code="malformed_metadata") from None
     return out
+
+
+def _tail_key(data_key: bytes) -> bytes:
+    """A key of its own for the sealed tail (HKDF from the data key; the data key itself only
+    feeds the stream's segment-key derivation)."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"fairtrail:tus-tail:v1"
+    ).derive(data_key)
 
 
 def _tail_context(upload: ResumableUpload) -> bytes:
@@ -147,35 +159,16 @@ def resumable_upload_append(
 ) -> ResumableUpload:
     """Append one PATCH body read through ``read(n)``; returns the upload with its new offset.
 
-    If the database update fails after the part was stored, the part is deleted: its segments
-    would otherwise be sealed a second time (same nonces) when the client resends.
+    No transaction stays open while the body arrives (a slow phone would pin a connection and,
+    on SQLite, the whole database): a short conditional UPDATE takes a *lease* on the upload at
+    the expected offset, the body is encrypted and stored as a new part, and a second
+    conditional UPDATE — valid only for the lease holder at that offset — records the part.
+    Only the lease holder seals segments from that offset, so a segment is never sealed twice
+    with different plaintext. If recording fails, the stored part is deleted.
     """
+    upload, token = _lease(owner=owner, upload_id=upload_id, offset=offset)
     stored: list[str] = []
     try:
-        return _append(
-            owner=owner,
-            upload_id=upload_id,
-            offset=offset,
-            read=read,
-            body_length=body_length,
-            checksum=checksum,
-            stored=stored,
-        )
-    except BaseException:
-        for name in stored:
-            delete_blob(name)
-        raise
-
-
-def _append(*, owner, upload_id, offset, read, body_length, checksum, stored) -> ResumableUpload:
-    with transaction.atomic():
-        upload = resumable_upload_get(owner=owner, upload_id=upload_id, lock=True)
-        if offset != upload.offset:
-            raise Conflict(
-                _("Upload-Offset does not match the stored offset %(offset)d.")
-                % {"offset": upload.offset},
-                code="offset_mismatch",
-            )
         remaining = upload.length - upload.offset
         if body_length is not None and body_length > remaining:
             raise AppError(
@@ -183,55 +176,106 @@ def _append(*, owner, upload_id, offset, read, body_length, checksum, stored) ->
                 code="upload_length_exceeded",
                 status=413,
             )
-        data_key = _data_key(upload)
-        tail = fields.open_bytes(data_key, upload.sealed_tail, context=_tail_context(upload))
-        encryptor = SegmentEncryptor(
-            data_key,
-            upload.version_id,
-            bytes(upload.header),
-            total_size=upload.length,
-            segment_size=upload.segment_size,
-            plaintext_offset=upload.offset - len(tail or b""),
+        changes = _encrypt_body(upload, read, body_length, checksum, stored)
+        recorded = ResumableUpload.objects.filter(
+            pk=upload.pk, lease_token=token, offset=upload.offset
+        ).update(lease_token=None, lease_until=None, **changes)
+        if not recorded:
+            raise Conflict(
+                _("This upload changed meanwhile; ask for its offset and resume."),
+                code="upload_busy",
+            )
+    except BaseException:
+        for name in stored:
+            delete_blob(name)
+        ResumableUpload.objects.filter(pk=upload.pk, lease_token=token).update(
+            lease_token=None, lease_until=None
         )
-        body = _checked_body(read, body_length, remaining, checksum) if checksum else None
-        name = blob_name_for(upload.version_id, part=len(upload.parts))
-        writer = open_writer(name)
-        written = received = 0
-        try:
-            written += writer.write(encryptor.feed(tail or b""))
-            if body is not None:
-                received = len(body)
-                for start in range(0, received, READ_CHUNK):
-                    written += writer.write(encryptor.feed(body[start : start + READ_CHUNK]))
-            while body is None and received < remaining:
-                try:
-                    chunk = read(min(READ_CHUNK, remaining - received))
-                except (OSError, UnreadablePostError):
-                    break  # the connection dropped: keep every byte that did arrive
-                if not chunk:
-                    break
-                received += len(chunk)
-                written += writer.write(encryptor.feed(chunk))
-            if upload.offset + received == upload.length:
-                written += writer.write(encryptor.finish())
-        except BaseException:
-            writer.abort()
-            raise
-        if written:
-            writer.commit()
-            stored.append(name)
-            upload.parts = [*upload.parts, {"name": name, "size": written}]
-        else:
-            writer.abort()
-        pending = encryptor.pending()
-        upload.offset += received
-        upload.sealed_tail = (
-            fields.seal_bytes(data_key, pending, context=_tail_context(upload)) if pending else None
-        )
-        if upload.offset == upload.length:
-            upload.completed_at = clock.now()
-        upload.save()
+        raise
+    upload.refresh_from_db()
     return upload
+
+
+def _lease(*, owner, upload_id, offset: int) -> tuple[ResumableUpload, uuid.UUID]:
+    now = clock.now()
+    token = uuid.uuid4()
+    taken = (
+        ResumableUpload.objects.filter(pk=upload_id, owner=owner, offset=offset, expires_at__gt=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(
+            lease_token=token,
+            lease_until=now + dt.timedelta(seconds=settings.VAULT_TUS_LEASE_SECONDS),
+        )
+    )
+    upload = resumable_upload_get(owner=owner, upload_id=upload_id)  # 404 / 410 first
+    if not taken:
+        if upload.offset != offset:
+            raise Conflict(
+                _("Upload-Offset does not match the stored offset %(offset)d.")
+                % {"offset": upload.offset},
+                code="offset_mismatch",
+            )
+        raise Conflict(
+            _("Another request is writing to this upload; try again shortly."), code="upload_busy"
+        )
+    return upload, token
+
+
+def _encrypt_body(upload, read, body_length, checksum, stored: list[str]) -> dict[str, Any]:
+    """Encrypt the body (after the sealed tail) into a new part; return the row's new values."""
+    remaining = upload.length - upload.offset
+    data_key = _data_key(upload)
+    tail_key = _tail_key(data_key)
+    tail = fields.open_bytes(tail_key, upload.sealed_tail, context=_tail_context(upload)) or b""
+    encryptor = SegmentEncryptor(
+        data_key,
+        upload.version_id,
+        bytes(upload.header),
+        total_size=upload.length,
+        segment_size=upload.segment_size,
+        plaintext_offset=upload.offset - len(tail),
+    )
+    body = _checked_body(read, body_length, remaining, checksum) if checksum else None
+    name = blob_name_for(upload.version_id, part=len(upload.parts))
+    writer = open_writer(name)
+    written = received = 0
+    try:
+        written += writer.write(encryptor.feed(tail))
+        if body is not None:
+            received = len(body)
+            for start in range(0, received, READ_CHUNK):
+                written += writer.write(encryptor.feed(body[start : start + READ_CHUNK]))
+        while body is None and received < remaining:
+            try:
+                chunk = read(min(READ_CHUNK, remaining - received))
+            except (OSError, UnreadablePostError):
+                break  # the connection dropped: keep every byte that did arrive
+            if not chunk:
+                break
+            received += len(chunk)
+            written += writer.write(encryptor.feed(chunk))
+        if upload.offset + received == upload.length:
+            written += writer.write(encryptor.finish())
+    except BaseException:
+        writer.abort()
+        raise
+    parts = upload.parts
+    if written:
+        writer.commit()
+        stored.append(name)
+        parts = [*parts, {"name": name, "size": written}]
+    else:
+        writer.abort()
+    pending = encryptor.pending()
+    offset = upload.offset + received
+    return {
+        "offset": offset,
+        "parts": parts,
+        "sealed_tail": fields.seal_bytes(tail_key, pending, context=_tail_context(upload))
+        if pending
+        else None,
+        "completed_at": clock.now() if offset == upload.length else None,
+    }
 
 
 def _checked_body(

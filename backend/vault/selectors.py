@@ -16,6 +16,7 @@ from backend.vault.policies import (
     documents_visible_to,
     grants_visible_to,
 )
+from backend.vault.trail import actor_ref
 
 EVIDENCE_KINDS = (DocumentKind.EMPLOYMENT_CONTRACT, DocumentKind.RECRUITMENT_FEE_RECEIPT)
 
@@ -84,17 +85,21 @@ def grant_list(*, user) -> QuerySet[Grant]:
 def trail_list(*, user, others_only: bool = False) -> QuerySet[TrailEntry]:
     qs = TrailEntry.objects.filter(vault__owner=user)
     if others_only:
-        qs = qs.exclude(actor_ref=str(user.pk)).exclude(actor_role="system")
+        vault = Vault.objects.filter(owner=user).first()
+        if vault is None:
+            return qs.none()
+        qs = qs.exclude(actor_ref=actor_ref(vault, user)).exclude(actor_role="system")
     return qs
 
 
 def worker_has_agency_evidence(*, worker_id, agency_id, before: dt.datetime) -> bool:
     """True when the worker's vault holds a live contract or fee receipt linked to the agency
-    that was uploaded before ``before``. Used for the reviews' verified badge; never says which."""
+    that was uploaded before ``before``. Used for the reviews' verified badge; never says which.
+    Kind and agency count as uploaded: relabelling a document later earns no badge."""
     return Document.objects.filter(
         owner_id=worker_id,
-        agency_id=agency_id,
-        kind__in=EVIDENCE_KINDS,
+        agency_at_upload_id=agency_id,
+        kind_at_upload__in=EVIDENCE_KINDS,
         deleted_at__isnull=True,
         created_at__lt=before,
     ).exists()

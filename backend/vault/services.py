@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +20,11 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.core import clock
 from backend.core.errors import AppError, NotFound
+from backend.notifications.services import notify
 from backend.vault import keyring
 from backend.vault.blobs import delete_blobs_on_commit
 from backend.vault.crypto.signing import sign_payload
-from backend.vault.ingest import discard_blob, ingest_blob
+from backend.vault.ingest import IngestedFile, discard_blob, ingest_blob
 from backend.vault.models import (
     Document,
     DocumentVersion,
@@ -103,11 +106,6 @@ def _store_version(
     return version
 
 
-def _ingest_or_discard(blob: EncryptedBlob):
-    ingested = ingest_blob(blob)
-    return ingested
-
-
 def document_create(
     *,
     owner: User,
@@ -119,50 +117,53 @@ def document_create(
     expires_on: dt.date | None = None,
 ) -> Document:
     """Validate the uploaded blob, then store document, first version, trail entry and receipt."""
-    ingested = _ingest_or_discard(blob)
+    with _ingested(blob) as ingested, transaction.atomic():
+        vault = _locked_vault(owner)
+        document = Document(
+            owner=owner,
+            kind=kind,
+            agency=agency,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            kind_at_upload=kind,
+            agency_at_upload=agency,
+        )
+        document.sealed_meta = keyring.seal_meta(vault, document.id, _clean_meta(meta))
+        document.save(force_insert=True)
+        _store_version(
+            vault=vault, document=document, ingested=ingested, actor=owner, event=TrailEvent.UPLOAD
+        )
+        audit_record(action="vault.document_created", actor=owner, target=document)
+    return document
+
+
+@contextmanager
+def _ingested(blob: EncryptedBlob) -> Iterator[IngestedFile]:
+    """Validate and clean ``blob``; if anything after that fails, delete what was stored."""
+    ingested = ingest_blob(blob)
     try:
-        with transaction.atomic():
-            vault = _locked_vault(owner)
-            document = Document(
-                owner=owner, kind=kind, agency=agency, issued_on=issued_on, expires_on=expires_on
-            )
-            document.sealed_meta = keyring.seal_meta(vault, document.id, _clean_meta(meta))
-            document.save(force_insert=True)
-            _store_version(
-                vault=vault,
-                document=document,
-                ingested=ingested,
-                actor=owner,
-                event=TrailEvent.UPLOAD,
-            )
-            audit_record(action="vault.document_created", actor=owner, target=document)
-    except Exception:
+        yield ingested
+    except BaseException:
         discard_blob(ingested.blob)
         raise
-    return document
 
 
 def document_version_add(
     *, owner: User, document: Document, blob: EncryptedBlob
 ) -> DocumentVersion:
-    ingested = _ingest_or_discard(blob)
-    try:
-        with transaction.atomic():
-            vault = _locked_vault(owner)
-            document = Document.objects.select_for_update().get(pk=document.pk)
-            if document.owner_id != owner.pk or document.is_deleted:
-                raise NotFound(_("Document not found."))
-            version = _store_version(
-                vault=vault,
-                document=document,
-                ingested=ingested,
-                actor=owner,
-                event=TrailEvent.NEW_VERSION,
-            )
-            audit_record(action="vault.version_added", actor=owner, target=document)
-    except Exception:
-        discard_blob(ingested.blob)
-        raise
+    with _ingested(blob) as ingested, transaction.atomic():
+        vault = _locked_vault(owner)
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.owner_id != owner.pk or document.is_deleted:
+            raise NotFound(_("Document not found."))
+        version = _store_version(
+            vault=vault,
+            document=document,
+            ingested=ingested,
+            actor=owner,
+            event=TrailEvent.NEW_VERSION,
+        )
+        audit_record(action="vault.version_added", actor=owner, target=document)
     return version
 
 
@@ -183,6 +184,8 @@ def document_update(*, owner: User, document: Document, changes: dict[str, Any])
             raise NotFound(_("Document not found."))
         changed = sorted(changes)
         sealed_changes = {k: v for k, v in changes.items() if k in SEALED_FIELDS}
+        if changes.get("kind", document.kind) != document.kind and "details" not in changes:
+            sealed_changes["details"] = {}  # structured details belong to one kind only
         if sealed_changes:
             meta = keyring.open_meta(vault, document.id, document.sealed_meta)
             meta.update(sealed_changes)
@@ -241,7 +244,7 @@ def document_access_record(
     with transaction.atomic():
         vault = Vault.objects.select_for_update().get(owner_id=document.owner_id)
         version = document.current_version
-        return trail_append(
+        entry = trail_append(
             vault=vault,
             event=event,
             actor=actor,
@@ -250,6 +253,16 @@ def document_access_record(
             sha256=version.sha256 if version else "",
             data=data or {},
         )
+        if actor.pk != document.owner_id:
+            # One notice per document, person and day: ranged downloads and re-opens of the
+            # same file do not each buzz the owner's phone.
+            notify(
+                event="vault.document_opened",
+                event_key=f"vault.document_opened:{document.id}:{actor.pk}:{entry.at.date()}",
+                recipients=[vault.owner],
+                data={"document_id": str(document.id), "trail_entry_id": str(entry.id)},
+            )
+        return entry
 
 
 @dataclass(frozen=True)
@@ -313,6 +326,12 @@ def grant_create(*, owner: User, request: GrantRequest) -> Grant:
             grantee=str(grantee.pk),
             documents=len(documents),
         )
+        notify(
+            event="vault.document_shared",
+            event_key=f"vault.grant_created:{grant.id}",
+            recipients=[grantee],
+            data={"grant_id": str(grant.id), "documents": len(documents)},
+        )
     return grant
 
 
@@ -373,3 +392,99 @@ def vaults_rewrap_with_current_master(*, batch_size: int = 500) -> RewrapResult:
                 rewrapped += keyring.vault_rewrap_with_current_master(vault)
             audit_record(action="vault.master_key_rotated", count=len(batch), key_id=current)
     return RewrapResult(rewrapped=rewrapped, remaining=stale.count())
+
+
+# --- Grants made by another domain on the owner's behalf (complaints) --------------------------
+
+
+def grant_create_for_case(
+    *,
+    owner: User,
+    grantee: User,
+    documents: list[Document],
+    expires_at: dt.datetime,
+    actor: User | None,
+    case_ref: str,
+) -> Grant:
+    """Share ``documents`` with ``grantee`` because of a case the owner opened (a complaint).
+
+    Unlike :func:`grant_create` the caller has already checked who may see what; the owner's
+    trail records the share with ``actor`` (who caused it) and ``case_ref`` (an id, no text).
+    An empty ``documents`` list is allowed: the grant then waits for evidence.
+    """
+    if not can_be_grantee(grantee) or grantee.pk == owner.pk:
+        raise AppError(_("This person cannot receive documents."), code="validation_error")
+    with transaction.atomic():
+        vault = _locked_vault(owner)
+        grant = Grant.objects.create(owner=owner, grantee=grantee, expires_at=expires_at)
+        _grant_share(vault=vault, grant=grant, documents=documents, actor=actor, case_ref=case_ref)
+        audit_record(
+            action="vault.grant_created",
+            actor=actor,
+            target=grant,
+            grantee=str(grantee.pk),
+            documents=len(documents),
+            case=case_ref,
+        )
+    return grant
+
+
+def grant_documents_add(
+    *, grant: Grant, documents: list[Document], actor: User | None, case_ref: str
+) -> int:
+    """Add documents to a live case grant (new evidence). Returns how many were new."""
+    with transaction.atomic():
+        vault = _locked_vault(grant.owner)
+        grant = Grant.objects.select_for_update().get(pk=grant.pk)
+        if grant.revoked_at is not None:
+            return 0
+        present = set(grant.documents.values_list("id", flat=True))
+        new = [d for d in documents if d.pk not in present and d.owner_id == grant.owner_id]
+        _grant_share(vault=vault, grant=grant, documents=new, actor=actor, case_ref=case_ref)
+        if new:
+            audit_record(
+                action="vault.grant_extended", actor=actor, target=grant, documents=len(new)
+            )
+    return len(new)
+
+
+def grant_end_for_case(*, grant: Grant, actor: User | None, case_ref: str) -> Grant:
+    """Revoke a case grant when the grantee's role in the case ends (trail: REVOKE)."""
+    with transaction.atomic():
+        vault = _locked_vault(grant.owner)
+        grant = Grant.objects.select_for_update().get(pk=grant.pk)
+        if grant.revoked_at is None:
+            grant.revoked_at = clock.now()
+            grant.save(update_fields=["revoked_at", "updated_at"])
+            for document_id in grant.documents.values_list("id", flat=True):
+                trail_append(
+                    vault=vault,
+                    event=TrailEvent.REVOKE,
+                    actor=actor,
+                    document_id=document_id,
+                    data={"grant": str(grant.id), "case": case_ref},
+                )
+            audit_record(action="vault.grant_revoked", actor=actor, target=grant, case=case_ref)
+    return grant
+
+
+def _grant_share(
+    *, vault: Vault, grant: Grant, documents: list[Document], actor: User | None, case_ref: str
+) -> None:
+    if not documents:
+        return
+    grant.documents.add(*documents)
+    for document in documents:
+        trail_append(
+            vault=vault,
+            event=TrailEvent.SHARE,
+            actor=actor,
+            document_id=document.id,
+            data={
+                "grant": str(grant.id),
+                "grantee_role": grant.grantee.role,
+                "grantee_ref": str(grant.grantee_id),
+                "expires_at": grant.expires_at.isoformat(),
+                "case": case_ref,
+            },
+        )

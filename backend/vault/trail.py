@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from typing import Any
+
+from django.core.cache import cache
 
 from backend.core import clock
 from backend.vault.crypto import chain
 from backend.vault.models import TrailEntry, Vault
+
+
+def actor_ref(vault: Vault, user) -> str:
+    """The actor's pseudonym in this worker's trail: HMAC-SHA256 of the user id under the
+    vault's own salt. Stable within one trail, unlinkable across trails, and meaningless to
+    whoever reads an excerpt (a court, the other party) — yet the owner's app can tell its
+    own entries from other people's."""
+    digest = hmac.new(bytes(vault.actor_salt), str(user.pk).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def entry_payload(entry: TrailEntry) -> dict[str, Any]:
@@ -43,7 +56,7 @@ def trail_append(
         event=event,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "system") if actor is not None else "system",
-        actor_ref=str(actor.pk) if getattr(actor, "pk", None) else "",
+        actor_ref=actor_ref(vault, actor) if getattr(actor, "pk", None) else "",
         document_id=document_id,
         version_id=version_id,
         sha256=sha256,
@@ -59,9 +72,12 @@ def trail_append(
 
 
 def trail_verify(vault: Vault) -> chain.ChainVerification:
-    """Recompute the whole chain (streamed) and check that it ends at the stored head."""
+    """Recompute the whole chain (streamed); it must end exactly at the stored head."""
     entries = TrailEntry.objects.filter(vault=vault).order_by("position").iterator(chunk_size=2000)
-    result = chain.verify_chain((entry_payload(e), e.entry_hash) for e in entries)
+    result = chain.verify_chain(
+        ((entry_payload(e), e.entry_hash) for e in entries),
+        head=vault.trail_head if vault.trail_length else None,
+    )
     if result.ok and result.checked != vault.trail_length:
         return chain.ChainVerification(
             ok=False,
@@ -70,3 +86,26 @@ def trail_verify(vault: Vault) -> chain.ChainVerification:
             reason="entries missing at the end of the trail",
         )
     return result
+
+
+VERIFICATION_CACHE_SECONDS = 300
+
+
+def trail_verification(vault: Vault) -> dict[str, Any]:
+    """``trail_verify`` as the API reports it, cached briefly per (length, head): paging
+    through a long trail does not re-hash the whole chain on every page."""
+    key = f"vault:trail-verification:{vault.id}:{vault.trail_length}:{vault.trail_head}"
+    report = cache.get(key)
+    if report is None:
+        result = trail_verify(vault)
+        report = {
+            "ok": result.ok,
+            "checked": result.checked,
+            "first_bad_position": None
+            if result.first_bad_index is None
+            else result.first_bad_index + 1,
+            "reason": result.reason,
+            "head": vault.trail_head,
+        }
+        cache.set(key, report, VERIFICATION_CACHE_SECONDS)
+    return report

@@ -276,3 +276,61 @@ def test_uploads_are_throttled_per_user(worker_client, settings):
     assert third.status_code == 429
     assert int(third["Retry-After"]) > 0
     assert worker_client.get("/api/v1/vault/documents/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 5000, "0", "-1", "abc"])
+def test_odd_receipt_version_is_a_clear_400(worker_client, document, value):
+    response = worker_client.get(
+        f"/api/v1/vault/documents/{document['id']}/receipt", {"version": value}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["version"]
+
+
+def test_absurd_range_header_is_ignored(worker_client, document):
+    response = worker_client.get(
+        f"/api/v1/vault/documents/{document['id']}/content", HTTP_RANGE="bytes=" + "9" * 5000 + "-"
+    )
+    assert response.status_code == 200
+    assert len(b"".join(response.streaming_content)) == document["current_version"]["size"]
+
+
+def test_changing_kind_drops_details_of_the_old_kind(worker_client):
+    doc = upload_document(worker_client, details='{"monthly_wage": "9000", "currency": "THB"}')
+    doc_id = doc.json()["id"]
+    changed = worker_client.patch(
+        f"/api/v1/vault/documents/{doc_id}/", {"kind": "payslip"}, format="json"
+    ).json()
+    assert changed["kind"] == "payslip"
+    assert changed["details"] == {}
+    stored = Document.objects.get(pk=doc_id)
+    assert (stored.kind_at_upload, stored.kind) == ("employment_contract", "payslip")
+
+
+def test_grantee_reading_a_receipt_is_in_the_trail(
+    worker_client, document, caseworker, auth_client
+):
+    worker_client.post(
+        "/api/v1/vault/grants/",
+        {"grantee": caseworker.username, "document_ids": [document["id"]]},
+        format="json",
+    )
+    auth_client(caseworker).get(f"/api/v1/vault/documents/{document['id']}/receipt")
+    last = TrailEntry.objects.order_by("-position").first()
+    assert (last.event, last.actor_role) == ("view", "ngo_caseworker")
+
+
+def test_a_caseworker_whose_role_changed_loses_shared_documents(
+    worker_client, document, caseworker, auth_client
+):
+    worker_client.post(
+        "/api/v1/vault/grants/",
+        {"grantee": caseworker.username, "document_ids": [document["id"]]},
+        format="json",
+    )
+    client = auth_client(caseworker)
+    assert len(client.get("/api/v1/vault/shared-with-me/").json()["results"]) == 1
+    caseworker.role = "agency_representative"
+    caseworker.save()
+    assert client.get("/api/v1/vault/shared-with-me/").json()["results"] == []
+    assert client.get(f"/api/v1/vault/documents/{document['id']}/").status_code == 404

@@ -197,3 +197,41 @@ def test_other_users_cannot_touch_an_upload(worker_client, auth_client, other_wo
     assert intruder.delete(created["Location"], **TUS).status_code == 404
     assert finish_document(intruder, created.json()["id"]).status_code == 404
     assert head_offset(worker_client, created["Location"]) == 0
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lease(worker_client):
+    created = create(worker_client, 200_000)
+    upload = ResumableUpload.objects.get(pk=created.json()["id"])
+    ResumableUpload.objects.filter(pk=upload.pk).update(
+        lease_token=upload.version_id, lease_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+    response = patch(worker_client, created["Location"], 0, b"%PDF-" + b"x" * 1000)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "upload_busy"
+    assert head_offset(worker_client, created["Location"]) == 0
+
+
+def test_an_expired_lease_is_taken_over(worker_client):
+    created = create(worker_client, 2000)
+    ResumableUpload.objects.filter(pk=created.json()["id"]).update(
+        lease_token=ResumableUpload.objects.get().version_id,
+        lease_until=timezone.now() - dt.timedelta(seconds=1),
+    )
+    assert patch(worker_client, created["Location"], 0, b"x" * 100).status_code == 204
+    assert head_offset(worker_client, created["Location"]) == 100
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 5000, "-1", "1e3", ""])
+def test_odd_upload_length_is_a_clear_400(worker_client, value):
+    response = worker_client.post("/api/v1/vault/uploads/", **TUS, HTTP_UPLOAD_LENGTH=value)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["Upload-Length"]
+
+
+def test_tail_is_never_stored_in_clear(worker_client):
+    secret = b"%PDF-TAILCANARY" + b"y" * 500
+    created = create(worker_client, 100_000)
+    patch(worker_client, created["Location"], 0, secret)
+    stored = ResumableUpload.objects.get(pk=created.json()["id"])
+    assert stored.sealed_tail
+    assert b"TAILCANARY" not in bytes(stored.sealed_tail)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "backend.agencies",
     "backend.vault",
     "backend.notifications",
+    "backend.complaints",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,7 @@ VAULT_GRANT_MAX_DAYS = env_int("VAULT_GRANT_MAX_DAYS", 365)
 VAULT_RESUMABLE_EXPIRY_HOURS = env_int("VAULT_RESUMABLE_EXPIRY_HOURS", 24)
 VAULT_BUNDLE_MAX_DOCUMENTS = env_int("VAULT_BUNDLE_MAX_DOCUMENTS", 50)
 VAULT_TUS_CHECKSUM_MAX_CHUNK = env_int("VAULT_TUS_CHECKSUM_MAX_CHUNK", 8 * 1024 * 1024)
+VAULT_TUS_LEASE_SECONDS = env_int("VAULT_TUS_LEASE_SECONDS", 900)
 # Upload validation (backend.vault.validation): size cap and decompression-bomb pixel cap.
 VAULT_MAX_UPLOAD_BYTES = env_int("VAULT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 VAULT_MAX_IMAGE_PIXELS = env_int("VAULT_MAX_IMAGE_PIXELS", 50_000_000)
@@ -201,7 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["backend.accounts.authentication.DeviceJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["backend.core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "backend.core.pagination.CursorPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.core.exception_handler.api_exception_handler",
@@ -211,6 +213,7 @@ REST_FRAMEWORK = {
         "code_client": env("THROTTLE_CODE_CLIENT", "10/min"),
         "code_account": env("THROTTLE_CODE_ACCOUNT", "5/min"),
         "register_client": env("THROTTLE_REGISTER_CLIENT", "10/hour"),
+        "register_account": env("THROTTLE_REGISTER_ACCOUNT", "3/hour"),
         "review_write": env("THROTTLE_REVIEW_WRITE", "20/day"),
         "review_flag": env("THROTTLE_REVIEW_FLAG", "30/hour"),
         "vault_upload": env("THROTTLE_VAULT_UPLOAD", "300/hour"),
@@ -255,6 +258,53 @@ SMS_BACKEND = env("SMS_BACKEND", "console")
 SMS_FILE_PATH = env("SMS_FILE_PATH", str(DATA_DIR / "sms"))
 PHONE_CODE_TTL_SECONDS = env_int("PHONE_CODE_TTL_SECONDS", 600)
 PHONE_CODE_MAX_ATTEMPTS = env_int("PHONE_CODE_MAX_ATTEMPTS", 5)
+# Per phone number: seconds between two codes, codes a day, wrong tries a day (all codes summed).
+PHONE_CODE_MIN_INTERVAL_SECONDS = env_int("PHONE_CODE_MIN_INTERVAL_SECONDS", 60)
+PHONE_CODE_DAILY_MAX = env_int("PHONE_CODE_DAILY_MAX", 5)
+PHONE_CODE_DAILY_MAX_ATTEMPTS = env_int("PHONE_CODE_DAILY_MAX_ATTEMPTS", 10)
+
+# --- Notifications (docs/notifications.md) --------------------------------------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Fairtrail <no-reply@fairtrail.invalid>")
+NOTIFICATIONS_CHANNEL_BACKENDS = {
+    "push": env("NOTIFICATIONS_PUSH_BACKEND", "backend.notifications.channels.push.PushChannel"),
+    "sms": env("NOTIFICATIONS_SMS_BACKEND", "backend.notifications.channels.sms.SmsChannel"),
+    "email": env(
+        "NOTIFICATIONS_EMAIL_BACKEND", "backend.notifications.channels.email.EmailChannel"
+    ),
+}
+NOTIFICATIONS_PUSH_PROVIDERS = {
+    "android": env(
+        "NOTIFICATIONS_ANDROID_PROVIDER",
+        "backend.notifications.channels.logging.LoggingPushProvider",
+    ),
+    "ios": env(
+        "NOTIFICATIONS_IOS_PROVIDER", "backend.notifications.channels.logging.LoggingPushProvider"
+    ),
+}
+NOTIFICATIONS_SINK_FILE = env("NOTIFICATIONS_SINK_FILE", "")
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+# Hard time limit of the dispatch task; a delivery 'sending' for longer than this plus the margin
+# belongs to a killed worker and is reclaimed by the sweep.
+NOTIFICATIONS_DISPATCH_TIME_LIMIT = env_int("NOTIFICATIONS_DISPATCH_TIME_LIMIT", 60)
+NOTIFICATIONS_RECLAIM_MARGIN_SECONDS = env_int("NOTIFICATIONS_RECLAIM_MARGIN_SECONDS", 30)
+# The sweep leaves fresh pending deliveries to their own dispatch message for this long.
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = env_int("NOTIFICATIONS_SWEEP_GRACE_SECONDS", 60)
+NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 500)
+# An urgent push not acknowledged within this many seconds is followed by an SMS.
+NOTIFICATIONS_URGENT_ACK_SECONDS = env_int("NOTIFICATIONS_URGENT_ACK_SECONDS", 900)
+NOTIFICATIONS_DOCUMENT_EXPIRY_DAYS = (30, 7)
+NOTIFICATIONS_GRANT_EXPIRY_HOURS = env_int("NOTIFICATIONS_GRANT_EXPIRY_HOURS", 48)
+FCM_PROJECT_ID = env("FCM_PROJECT_ID", "")
+FCM_SERVICE_ACCOUNT_FILE = env("FCM_SERVICE_ACCOUNT_FILE", "")
+FCM_ENDPOINT = env("FCM_ENDPOINT", "https://fcm.googleapis.com")
+APNS_TEAM_ID = env("APNS_TEAM_ID", "")
+APNS_KEY_ID = env("APNS_KEY_ID", "")
+APNS_PRIVATE_KEY_FILE = env("APNS_PRIVATE_KEY_FILE", "")
+APNS_TOPIC = env("APNS_TOPIC", "org.fairtrail.app")
+APNS_ENDPOINT = env("APNS_ENDPOINT", "https://api.push.apple.com")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without REDIS_URL tasks run in-process (eager); with it they go to Redis and a real worker.

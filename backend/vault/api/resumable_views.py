@@ -49,7 +49,7 @@ def _require_tus(request) -> None:
 
 def _int_header(request, name: str) -> int:
     value = request.headers.get(name, "")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise AppError(
             _("The %(header)s header must be a non-negative integer.") % {"header": name},
             code="validation_error",
@@ -173,7 +173,7 @@ class UploadDetailApi(TusMixin, APIView):
             upload_id=upload_id,
             offset=offset,
             read=request._request.read,
-            body_length=int(length) if length and length.isdigit() else None,
+            body_length=int(length) if length and length.isascii() and length.isdigit() else None,
             checksum=checksum,
         )
         return Response(status=204, headers=tus_headers(upload))

@@ -113,6 +113,20 @@ class DocumentCreateRequest(DocumentCreateInput):
     file = serializers.FileField(required=False, help_text="The file (multipart requests).")
 
 
+class VersionCreateInput(serializers.Serializer):
+    upload_id = serializers.UUIDField(
+        required=False, help_text="A completed resumable upload (JSON requests)."
+    )
+
+
+class VersionCreateRequest(VersionCreateInput):
+    file = serializers.FileField(required=False, help_text="The file (multipart requests).")
+
+
+class ReceiptQuery(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
 class DocumentUpdateInput(DocumentFieldsInput):
     kind = serializers.ChoiceField(choices=DocumentKind.choices, required=False)
 

@@ -23,8 +23,8 @@ from backend.vault.content import open_content
 from backend.vault.crypto.signing import public_key_info
 from backend.vault.models import Document, DocumentKind, TrailEvent
 from backend.vault.resumable import resumable_upload_claim
-from backend.vault.trail import trail_verify
-from backend.vault.uploads import EncryptedUpload, EncryptingUploadHandler
+from backend.vault.trail import actor_ref, trail_verification
+from backend.vault.uploads import EncryptedBlob, EncryptedUpload, EncryptingUploadHandler
 
 ERRORS = {
     400: OpenApiResponse(description="Validation error (error envelope)."),
@@ -94,6 +94,24 @@ class EncryptedUploadMixin:
         request.upload_handlers = [EncryptingUploadHandler(request)]
         return super().initialize_request(request, *args, **kwargs)
 
+    def input_and_blob(self, request, input_class) -> tuple[dict, EncryptedBlob]:
+        """Validate the fields, then take the file: from this request (multipart) or from a
+        completed resumable upload (``upload_id``). On any error the uploaded blob is deleted."""
+        try:
+            data = input_class(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = dict(data.validated_data)
+            upload_id = fields.pop("upload_id", None)
+            if upload_id is not None:
+                self.discard_unused_upload(request)
+                blob = resumable_upload_claim(owner=request.user, upload_id=upload_id)
+            else:
+                blob = _take_upload(request).blob
+        except Exception:
+            self.discard_unused_upload(request)
+            raise
+        return fields, blob
+
     def discard_unused_upload(self, request) -> None:
         for upload in request.FILES.values():
             if isinstance(upload, EncryptedUpload):
@@ -148,18 +166,7 @@ class DocumentListCreateApi(EncryptedUploadMixin, APIView):
         },
     )
     def post(self, request):
-        try:
-            data = s.DocumentCreateInput(data=request.data)
-            data.is_valid(raise_exception=True)
-            fields = dict(data.validated_data)
-            upload_id = fields.pop("upload_id", None)
-            if upload_id is not None:
-                blob = resumable_upload_claim(owner=request.user, upload_id=upload_id)
-            else:
-                blob = _take_upload(request).blob
-        except Exception:
-            self.discard_unused_upload(request)
-            raise
+        fields, blob = self.input_and_blob(request, s.DocumentCreateInput)
         meta = {k: fields.pop(k) for k in list(fields) if k in services.SEALED_FIELDS}
         document = services.document_create(owner=request.user, blob=blob, meta=meta, **fields)
         out = serialize_documents([document], request.user)[0]
@@ -220,8 +227,8 @@ class DocumentVersionCreateApi(EncryptedUploadMixin, APIView):
     @extend_schema(
         operation_id="vault_documents_versions_create",
         request={
-            "multipart/form-data": s.DocumentCreateRequest,
-            "application/json": s.DocumentCreateInput,
+            "multipart/form-data": s.VersionCreateRequest,
+            "application/json": s.VersionCreateInput,
         },
         responses={201: s.DocumentOutput, **ERRORS},
         description="Replace the file: a new version. Earlier versions stay in the trail.",
@@ -229,14 +236,10 @@ class DocumentVersionCreateApi(EncryptedUploadMixin, APIView):
     def post(self, request, document_id):
         try:
             document = _owned_document(request, document_id)
-            upload_id = request.data.get("upload_id") if hasattr(request.data, "get") else None
-            if upload_id:
-                blob = resumable_upload_claim(owner=request.user, upload_id=upload_id)
-            else:
-                blob = _take_upload(request).blob
-        except Exception:
+        except NotFound:
             self.discard_unused_upload(request)
             raise
+        _fields, blob = self.input_and_blob(request, s.VersionCreateInput)
         services.document_version_add(owner=request.user, document=document, blob=blob)
         document.refresh_from_db()
         return Response(
@@ -262,6 +265,13 @@ class DocumentContentApi(APIView):
         if version is None:
             raise NotFound(_("This document has no file."))
         if request.headers.get("If-None-Match") == f'"{version.sha256}"':
+            if document.owner_id != request.user.pk:  # a grantee re-checking a cached copy
+                services.document_access_record(
+                    document=document,
+                    actor=request.user,
+                    event=TrailEvent.DOWNLOAD,
+                    data={"not_modified": True},
+                )
             return Response(
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": f'"{version.sha256}"'}
             )
@@ -301,15 +311,21 @@ class DocumentReceiptApi(APIView):
     )
     def get(self, request, document_id):
         document = _visible_document(request, document_id)
-        versions = document.versions.all()
-        number = request.query_params.get("version")
+        query = s.ReceiptQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        number = query.validated_data.get("version")
         version = (
-            versions.filter(number=int(number)).first()
-            if (number or "").isdigit()
-            else document.current_version
+            document.versions.filter(number=number).first() if number else document.current_version
         )
         if version is None:
             raise NotFound(_("No such version."))
+        if document.owner_id != request.user.pk:
+            services.document_access_record(
+                document=document,
+                actor=request.user,
+                event=TrailEvent.VIEW,
+                data={"receipt_version": version.number},
+            )
         return Response(version.receipt)
 
 
@@ -388,21 +404,11 @@ class TrailApi(APIView):
         paginator = CursorPagination()
         paginator.ordering = ("-position",)
         page = paginator.paginate_queryset(qs, request, view=self)
-        result = trail_verify(vault)
+        context = {"owner_ref": actor_ref(vault, request.user)}
         response = paginator.get_paginated_response(
-            s.TrailEntryOutput(page, many=True, context={"owner_ref": str(request.user.pk)}).data
+            s.TrailEntryOutput(page, many=True, context=context).data
         )
-        response.data["verification"] = s.TrailVerificationOutput(
-            {
-                "ok": result.ok,
-                "checked": result.checked,
-                "first_bad_position": (result.first_bad_index + 1)
-                if result.first_bad_index is not None
-                else None,
-                "reason": result.reason,
-                "head": vault.trail_head,
-            }
-        ).data
+        response.data["verification"] = s.TrailVerificationOutput(trail_verification(vault)).data
         return response
 
 
