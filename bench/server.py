@@ -117,3 +117,30 @@ def current_rss_mb(pid: int) -> float:
 def reset_peak(pid: int) -> None:
     """Reset VmHWM to the current RSS (Linux ≥ 4.0)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+class RssSampler:
+    """Samples a process's resident memory every few milliseconds; ``peak_mb`` is the maximum
+    seen (more robust than VmHWM, whose reset is not supported everywhere)."""
+
+    def __init__(self, pid: int, interval: float = 0.002) -> None:
+        import threading
+
+        self.pid = pid
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, current_rss_mb(self.pid))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -11,8 +11,29 @@ BEAT_SCHEDULE = {
         "task": "vault.purge_expired_uploads",
         "schedule": crontab(minute="*/15"),
     },
+    "escalate-overdue-complaints": {
+        "task": "complaints.escalate_overdue",
+        "schedule": crontab(minute=41),
+    },
     "release-due-agency-reviews": {
         "task": "agencies.release_due_reviews",
         "schedule": crontab(minute=5),
+    },
+    "notifications-redispatch-pending": {
+        "task": "notifications.redispatch_pending",
+        "schedule": 60.0,
+    },
+    "notifications-urgent-sms-fallback": {
+        "task": "notifications.send_urgent_fallbacks",
+        "schedule": 60.0,
+    },
+    # Hourly, so each user's reminder fires soon after their local day starts.
+    "notifications-remind-expiring-documents": {
+        "task": "notifications.remind_expiring_documents",
+        "schedule": crontab(minute=11),
+    },
+    "notifications-remind-expiring-grants": {
+        "task": "notifications.remind_expiring_grants",
+        "schedule": crontab(minute=23),
     },
 }

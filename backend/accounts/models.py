@@ -107,7 +107,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class PhoneVerification(UUIDModel):
-    """A one-time code sent by SMS. Only a keyed hash of the code is stored."""
+    """A one-time code sent by SMS. Only a keyed hash of the code is stored.
+
+    A newer code supersedes the older ones instead of deleting them: the rows of the last 24
+    hours are what the per-number caps count (codes sent, wrong tries summed over all codes).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_verifications")
     phone = models.CharField(max_length=20)
@@ -116,9 +120,13 @@ class PhoneVerification(UUIDModel):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["phone", "created_at"], name="accounts_pv_phone_created"),
+        ]
 
 
 class Device(TimeStampedModel):

@@ -10,9 +10,9 @@ refresh token came back) are raised after the transaction block has committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 from phonenumbers import SUPPORTED_REGIONS
@@ -41,6 +42,7 @@ from backend.audit.services import audit_record
 from backend.core import clock
 from backend.core.errors import AppError, Conflict, PermissionDenied
 from backend.core.sms import send_sms
+from backend.core.throttling import PHONE_CODE_WINDOW_SECONDS, phone_code_request_allow
 
 logger = logging.getLogger("fairtrail.accounts")
 
@@ -52,8 +54,11 @@ STAFF_CREATABLE_ROLES = (
     Role.AGENCY_REPRESENTATIVE,
     Role.ADMIN,
 )
+T = TypeVar("T")
 PURGE_BATCH_SIZE = 1000
 PURGE_DEADLINE = timedelta(seconds=60)
+#: The per-number caps count the codes (and wrong tries) of this long.
+PHONE_CODE_WINDOW = timedelta(seconds=PHONE_CODE_WINDOW_SECONDS)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -95,14 +100,66 @@ def _send_code_on_commit(phone: str, code: str, language: str) -> None:
     transaction.on_commit(_send)
 
 
+def _code_request_check(phone: str) -> None:
+    """429 when ``phone`` asked for a code too recently or too often (any number state)."""
+    wait = phone_code_request_allow(phone)
+    if wait is not None:
+        raise AppError(
+            _("Too many codes asked for this number. Try again in %(seconds)s seconds.")
+            % {"seconds": wait},
+            code="throttled",
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _phone_codes_recent(phone: str, now) -> dict[str, Any]:
+    """Codes sent to ``phone`` in the last 24 hours: how many, wrong tries summed, the newest."""
+    return PhoneVerification.objects.filter(
+        phone=phone, created_at__gt=now - PHONE_CODE_WINDOW
+    ).aggregate(issued=Count("id"), wrong=Sum("attempts", default=0), latest=Max("created_at"))
+
+
+def _phone_code_refusal(user: User) -> str | None:
+    """Why no new code may go to the user's phone now, or ``None``. Audited when refused.
+
+    The durable side of the per-number limits (the cache-based ``_code_request_check`` answers
+    first with a 429; these hold even if the cache was lost): a minimum interval between codes,
+    at most ``PHONE_CODE_DAILY_MAX`` codes and ``PHONE_CODE_DAILY_MAX_ATTEMPTS`` wrong tries
+    (over all codes) in 24 hours. A refusal is silent towards the client, like every other
+    reason for not sending a code, so the response does not tell a registered number apart.
+    The caller holds the user's row lock, which serialises this check with the insert.
+    """
+    now = clock.now()
+    recent = _phone_codes_recent(user.phone, now)
+    interval = timedelta(seconds=settings.PHONE_CODE_MIN_INTERVAL_SECONDS)
+    reason = None
+    if recent["latest"] is not None and recent["latest"] > now - interval:
+        reason = "interval"
+    elif recent["issued"] >= settings.PHONE_CODE_DAILY_MAX:
+        reason = "daily_codes"
+    elif recent["wrong"] >= settings.PHONE_CODE_DAILY_MAX_ATTEMPTS:
+        reason = "daily_attempts"
+    if reason is not None:
+        audit_record(action="phone.code_refused", target=user, reason=reason)
+    return reason
+
+
 def _phone_code_issue(user: User) -> PhoneVerification:
-    """Replace the user's pending codes with a fresh one, sent by SMS after commit."""
-    PhoneVerification.objects.filter(user=user).delete()
+    """Supersede the user's pending codes with a fresh one, sent by SMS after commit.
+
+    Old codes are kept (marked superseded, dead) so that the 24-hour caps still count them and
+    their wrong tries. Call ``_phone_code_refusal`` first.
+    """
+    now = clock.now()
+    PhoneVerification.objects.filter(
+        user=user, used_at__isnull=True, superseded_at__isnull=True
+    ).update(superseded_at=now)
     code = code_generate()
     verification = PhoneVerification(
         user=user,
         phone=user.phone,
-        expires_at=clock.now() + timedelta(seconds=settings.PHONE_CODE_TTL_SECONDS),
+        expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_SECONDS),
     )
     verification.code_hash = code_hash(verification_id=verification.id, code=code)
     verification.save()
@@ -127,11 +184,17 @@ def user_register(
     unverified account gets the new password and a fresh code (whoever proves they hold the
     phone, with the password they chose last, wins; see ``phone_verify``); a verified account
     gets nothing. A password hash is computed on every path so timing does not tell them apart.
+
+    Every valid request counts against the number's code limits (429 ``throttled`` with
+    Retry-After, whatever the number's state). When the durable caps refuse a new code the
+    unverified account is left exactly as it was (password and live code included), so
+    repeated registrations cannot lock the real phone holder out.
     """
     e164 = phone_normalize(phone)
     language = _language_check(preferred_language or settings.LANGUAGE_CODE)
     display_name = (display_name or "").strip()
     _password_check(password, User(username=e164, phone=e164, display_name=display_name))
+    _code_request_check(e164)
 
     with transaction.atomic():
         existing = User.objects.select_for_update().filter(phone=e164).first()
@@ -150,19 +213,22 @@ def user_register(
             except IntegrityError:  # registered concurrently: behave as for a known number
                 return e164
             audit_record(action="user.registered", actor=user, target=user)
-            _phone_code_issue(user)
+            _phone_code_issue(user)  # a new account has no codes yet: nothing to cap
         elif (
             existing is not None
             and existing.is_worker
             and existing.is_active
             and not existing.phone_verified
         ):
-            existing.set_password(password)
-            existing.display_name = display_name
-            existing.preferred_language = language
-            existing.save()
-            audit_record(action="user.registration_repeated", target=existing)
-            _phone_code_issue(existing)
+            if _phone_code_refusal(existing) is not None:
+                make_password(password)  # nothing changes: the live code and password stay
+            else:
+                existing.set_password(password)
+                existing.display_name = display_name
+                existing.preferred_language = language
+                existing.save()
+                audit_record(action="user.registration_repeated", target=existing)
+                _phone_code_issue(existing)
         else:
             make_password(password)
             if existing is not None:
@@ -171,15 +237,20 @@ def user_register(
 
 
 def phone_verification_resend(*, phone: str) -> str:
-    """Send a fresh code to an unverified worker's phone. Silent for any other number."""
+    """Send a fresh code to an unverified worker's phone. Silent for any other number.
+
+    Limited per number like ``user_register`` (same counter): 429 when asked too soon or too
+    often, silently nothing when the durable 24-hour caps are reached.
+    """
     e164 = phone_normalize(phone)
+    _code_request_check(e164)
     with transaction.atomic():
         user = (
             User.objects.select_for_update()
             .filter(phone=e164, role=Role.WORKER, phone_verified_at__isnull=True, is_active=True)
             .first()
         )
-        if user is not None:
+        if user is not None and _phone_code_refusal(user) is None:
             _phone_code_issue(user)
             audit_record(action="phone.code_resent", target=user)
     return e164
@@ -188,10 +259,12 @@ def phone_verification_resend(*, phone: str) -> str:
 def phone_verify(*, phone: str, code: str, password: str, device_name: str = "") -> Tokens:
     """Confirm a worker's phone with the code sent by SMS and the password chosen at sign-up.
 
-    Only the latest code counts. It is dead once used, expired or after
+    Only the latest code counts. It is dead once used, superseded, expired or after
     ``PHONE_CODE_MAX_ATTEMPTS`` wrong tries (each wrong try is committed before the error is
-    raised). Asking for the password too means a stranger who registered the same number in
-    between cannot end up owning the account the real phone holder verifies.
+    raised); every code of the number is dead while the wrong tries of the last 24 hours,
+    summed over all its codes, reach ``PHONE_CODE_DAILY_MAX_ATTEMPTS``. Asking for the password
+    too means a stranger who registered the same number in between cannot end up owning the
+    account the real phone holder verifies.
 
     Every failure gives the same ``invalid_code`` error, so the endpoint does not reveal whether
     a number is registered or verified.
@@ -215,8 +288,10 @@ def phone_verify(*, phone: str, code: str, password: str, device_name: str = "")
         live = (
             verification is not None
             and verification.used_at is None
+            and verification.superseded_at is None
             and verification.expires_at > now
             and verification.attempts < settings.PHONE_CODE_MAX_ATTEMPTS
+            and _phone_codes_recent(e164, now)["wrong"] < settings.PHONE_CODE_DAILY_MAX_ATTEMPTS
         )
         if not live:
             make_password(password)  # same work as a real check
@@ -247,11 +322,12 @@ def phone_verify(*, phone: str, code: str, password: str, device_name: str = "")
 
 
 def phone_verifications_purge_expired() -> int:
-    """Delete used and expired codes in batches; stop at a deadline (the task runs again)."""
+    """Delete used codes, and expired ones once the 24-hour caps no longer count them, in
+    batches; stop at a deadline (the task runs again)."""
     now = clock.now()
     deadline = now + PURGE_DEADLINE
-    dead = PhoneVerification.objects.filter(expires_at__lte=now) | PhoneVerification.objects.filter(
-        used_at__isnull=False
+    dead = PhoneVerification.objects.filter(
+        Q(used_at__isnull=False) | Q(expires_at__lte=now, created_at__lte=now - PHONE_CODE_WINDOW)
     )
     total = 0
     while clock.now() < deadline:
@@ -346,62 +422,85 @@ def _reuse_detected(device: Device, jti: str) -> None:
     )
 
 
+#: ``unusable`` of ``_refresh_token_spend`` returns this to stop quietly (nothing to do).
+_ALREADY_DONE = object()
+
+
+def _refresh_token_spend(
+    refresh: str,
+    *,
+    unusable: Callable[[Device | None], Any],
+    use: Callable[[Device], T],
+) -> T | None:
+    """Spend a refresh token once: the lock / reuse / blacklist path shared by rotation and
+    sign-out.
+
+    The device row is locked first, so two requests with the same token are serialised and the
+    second one sees the first one's blacklist entry. ``unusable(device)`` (``None`` when the
+    device is gone) returns an error to raise, ``_ALREADY_DONE`` to stop quietly, or ``None``
+    to go on. A token that was already spent means it was copied (or replayed): the whole
+    device is revoked, and ``token_reused`` is raised only after that has committed. Otherwise
+    the token is blacklisted and ``use(device)`` runs in the same transaction; its result is
+    returned.
+    """
+    claims = refresh_token_read(refresh)
+    error: Exception | None = None
+    result: T | None = None
+    with transaction.atomic():
+        device = _lock_device(claims.device_id, claims.user_id)
+        refusal = unusable(device)
+        if refusal is _ALREADY_DONE:
+            return None
+        if refusal is not None:
+            error = refusal
+        elif _is_blacklisted(claims.jti):
+            _reuse_detected(device, claims.jti)
+            error = unauthorized(
+                _("This refresh token was already used. The device has been signed out."),
+                "token_reused",
+            )
+        else:
+            _blacklist(claims.jti, claims.user_id, claims.expires_at)
+            result = use(device)
+    if error is not None:
+        raise error
+    return result
+
+
 def device_tokens_refresh(*, refresh: str) -> Tokens:
     """Rotate a refresh token: blacklist it, mint a new pair for the same device.
 
-    The device row is locked first, so two refreshes with the same token are serialised and the
-    second one sees the first one's blacklist entry. A token that was already rotated means it
-    was copied (or replayed): the whole device is revoked and every token of it stops working.
+    A revoked device, a disabled user or a device that is gone is ``session_revoked``; an
+    already rotated token revokes the device (``token_reused``, see ``_refresh_token_spend``).
     """
-    claims = refresh_token_read(refresh)
-    outcome = "ok"
-    with transaction.atomic():
-        device = _lock_device(claims.device_id, claims.user_id)
+
+    def unusable(device: Device | None) -> Exception | None:
         if device is None or device.revoked_at is not None or not device.user.is_active:
-            outcome = "revoked"
-        elif _is_blacklisted(claims.jti):
-            _reuse_detected(device, claims.jti)
-            outcome = "reused"
-        else:
-            _blacklist(claims.jti, claims.user_id, claims.expires_at)
-            device.last_seen_at = clock.now()
-            device.save(update_fields=["last_seen_at", "updated_at"])
-            tokens = tokens_issue(device)
-    if outcome == "revoked":
-        raise unauthorized(_("This session has been signed out."), "session_revoked")
-    if outcome == "reused":
-        raise unauthorized(
-            _("This refresh token was already used. The device has been signed out."),
-            "token_reused",
-        )
-    return tokens
+            return unauthorized(_("This session has been signed out."), "session_revoked")
+        return None
+
+    def rotate(device: Device) -> Tokens:
+        device.last_seen_at = clock.now()
+        device.save(update_fields=["last_seen_at", "updated_at"])
+        return tokens_issue(device)
+
+    return _refresh_token_spend(refresh, unusable=unusable, use=rotate)
 
 
 def device_sign_out(*, refresh: str) -> None:
     """Log out: blacklist the refresh token and revoke its device (idempotent once revoked)."""
-    claims = refresh_token_read(refresh)
-    outcome = "ok"
-    with transaction.atomic():
-        device = _lock_device(claims.device_id, claims.user_id)
+
+    def unusable(device: Device | None) -> Any:
         if device is None:
-            outcome = "invalid"
-        elif device.revoked_at is not None:
-            return
-        elif _is_blacklisted(claims.jti):
-            _reuse_detected(device, claims.jti)
-            outcome = "reused"
-        else:
-            _blacklist(claims.jti, claims.user_id, claims.expires_at)
-            device.revoked_at = clock.now()
-            device.save(update_fields=["revoked_at", "updated_at"])
-            audit_record(action="auth.signed_out", actor=device.user, target=device)
-    if outcome == "invalid":
-        raise token_not_valid()
-    if outcome == "reused":
-        raise unauthorized(
-            _("This refresh token was already used. The device has been signed out."),
-            "token_reused",
-        )
+            return token_not_valid()
+        return _ALREADY_DONE if device.revoked_at is not None else None
+
+    def sign_out(device: Device) -> None:
+        device.revoked_at = clock.now()
+        device.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(action="auth.signed_out", actor=device.user, target=device)
+
+    _refresh_token_spend(refresh, unusable=unusable, use=sign_out)
 
 
 def device_revoke(*, actor: User, device: Device) -> Device:

@@ -159,6 +159,9 @@ class Review(TimeStampedModel):
     fees_total_usd = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     monthly_wage_usd = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     comment_sealed = models.BinaryField(null=True, blank=True)
+    # The master key id ``comment_sealed`` names (see backend.agencies.sealing), so that
+    # master-key rotation finds the comments still sealed under an older key.
+    comment_key_id = models.CharField(max_length=64, blank=True, default="")
     comment_masked = models.TextField(blank=True)
     comment_status = models.CharField(
         max_length=16, choices=CommentStatus.choices, default=CommentStatus.NONE, db_index=True
@@ -216,6 +219,7 @@ class ReviewRevision(UUIDModel):
     number = models.PositiveIntegerField()
     data = models.JSONField(help_text=_("Ratings, year, corridor, wage and fees as they were."))
     comment_sealed = models.BinaryField(null=True, blank=True)
+    comment_key_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -233,10 +237,19 @@ class FlagReason(models.TextChoices):
 
 
 class ReviewFlag(UUIDModel):
+    """One flagger's flag on one review.
+
+    ``flagger_key`` identifies the flagger without storing who they are: an HMAC of the user id
+    for signed-in flaggers, of the truncated client address (/24, /48) for anonymous ones (see
+    ``backend.agencies.services.reviews.flagger_key``). It is unique per review, so one client
+    cannot flag a review twice by signing out, and the requeue counts distinct flaggers.
+    """
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="flags")
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    flagger_key = models.CharField(max_length=64)
     reason = models.CharField(max_length=16, choices=FlagReason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -247,7 +260,10 @@ class ReviewFlag(UUIDModel):
                 fields=["review", "flagged_by"],
                 condition=Q(flagged_by__isnull=False),
                 name="review_flag_once_per_user",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["review", "flagger_key"], name="review_flag_once_per_flagger"
+            ),
         ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.agencies.models import RATING_FIELDS, Agency, CommentStatus, CorridorFeeStats, Review
-from backend.agencies.sealing import open_comment
+from backend.agencies.sealing import CommentUnreadable, open_comment
 from backend.core import clock, privacy
 
 EMPTY_STATS: dict[str, Any] = {
@@ -38,6 +38,20 @@ def agency_stats(agency: Agency) -> dict[str, Any]:
     if stats is None or stats.suppressed or privacy.below_threshold(stats.review_count):
         return dict(EMPTY_STATS)
     return {**EMPTY_STATS, **stats.published, "suppressed": False}
+
+
+def badge_visible(agency: Agency) -> bool:
+    """Whether public reviews of ``agency`` may show their verified badge.
+
+    The badges of a list add up to the ``by_verified`` breakdown (count and mean rating of
+    verified and unverified reviews), so they are shown only when that breakdown publishes both
+    groups, each with ``>= k`` reviews. Otherwise ``verified`` is null: showing it would reveal
+    the group the statistics suppress (e.g. the one unverified review and its ratings).
+    """
+    stats = agency_stats(agency)
+    if stats["suppressed"]:
+        return False
+    return {cell["verified"] for cell in stats["by_verified"]} == {True, False}
 
 
 def published_corridors(agency: Agency) -> set[tuple[str, str]] | None:
@@ -103,12 +117,15 @@ def present_agency(agency: Agency) -> dict[str, Any]:
     }
 
 
-def present_public_review(review: Review, published_corridors: set[tuple[str, str]]) -> dict:
+def present_public_review(
+    review: Review, published_corridors: set[tuple[str, str]], *, show_badge: bool
+) -> dict:
+    """``show_badge``: ``badge_visible(review.agency)``, computed once per page."""
     corridor = (review.corridor_origin, review.corridor_destination)
     return {
         "id": review.id,
         "ratings": ratings(review),
-        "verified": review.verified,
+        "verified": review.verified if show_badge else None,
         "period": review.published_on.strftime("%Y-%m") if review.published_on else "",
         "corridor": (
             {"origin": corridor[0], "destination": corridor[1]}
@@ -122,6 +139,10 @@ def present_public_review(review: Review, published_corridors: set[tuple[str, st
 
 
 def present_own_review(review: Review) -> dict[str, Any]:
+    try:
+        comment, unreadable = open_comment(review.id, review.comment_sealed), False
+    except CommentUnreadable:  # logged by open_comment; the rest of the review stays readable
+        comment, unreadable = "", True
     return {
         "id": review.id,
         "agency_id": review.agency_id,
@@ -134,7 +155,8 @@ def present_own_review(review: Review) -> dict[str, Any]:
         ],
         "monthly_wage": review.monthly_wage,
         "wage_currency": review.wage_currency,
-        "comment": open_comment(review.id, review.comment_sealed),
+        "comment": comment,
+        "comment_unreadable": unreadable,
         "comment_public_text": review.comment_masked,
         "comment_status": review.comment_status,
         "comment_language": review.comment_language,

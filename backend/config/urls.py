@@ -13,6 +13,8 @@ api_v1 = [
     path("", include("backend.accounts.api.urls")),
     path("", include("backend.vault.api.urls")),
     path("", include("backend.agencies.api.urls")),
+    path("", include("backend.complaints.api.urls")),
+    path("", include("backend.notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

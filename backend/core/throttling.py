@@ -3,17 +3,31 @@
 Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` and are read on every request (not
 frozen at import as in DRF's ``SimpleRateThrottle``), so settings overrides apply at once.
 Account keys are an HMAC of the normalised phone number or username: the cache never holds a
-phone number. Throttling protects resources; it is not an access control.
+phone number. Client IPs come from DRF's ``get_ident``, which trusts exactly ``NUM_PROXIES``
+entries of X-Forwarded-For (0: ``REMOTE_ADDR``). Throttling protects resources; it is not an
+access control.
+
+``phone_code_request_allow`` limits requests that may send an SMS code (registration, resend)
+per phone number: one per ``PHONE_CODE_MIN_INTERVAL_SECONDS`` and ``PHONE_CODE_DAILY_MAX`` a day.
+It counts every valid request for the number, whether or not a code goes out, so its 429 says
+nothing about whether the number is registered.
 """
 
 from __future__ import annotations
 
+import math
+
 import phonenumbers
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from backend.core import clock
+
 _KEY_SALT = "fairtrail.core.throttling"
+PHONE_CODE_WINDOW_SECONDS = 24 * 3600
 
 
 def _digest(value: str) -> str:
@@ -82,6 +96,35 @@ class CodeAccountThrottle(AccountThrottle):
 
 class RegisterClientThrottle(ClientThrottle):
     scope = "register_client"
+
+
+class RegisterAccountThrottle(AccountThrottle):
+    """Registrations per phone number, whichever client sends them."""
+
+    scope = "register_account"
+
+
+def phone_code_request_allow(phone: str) -> int | None:
+    """Count a request for a code to ``phone`` (E.164); ``None`` if allowed, else the seconds
+    to wait (nothing is counted then).
+
+    Callers validate the request first (a typo in the password must not cost the user a
+    minute) and call this for every valid request whatever the number's state.
+    """
+    now = clock.now().timestamp()
+    key = "throttle_phone_code_" + _digest("phone:" + phone)
+    history = [t for t in cache.get(key, []) if t > now - PHONE_CODE_WINDOW_SECONDS]
+    waits = []
+    if history and now - history[-1] < settings.PHONE_CODE_MIN_INTERVAL_SECONDS:
+        waits.append(history[-1] + settings.PHONE_CODE_MIN_INTERVAL_SECONDS - now)
+    daily_max = settings.PHONE_CODE_DAILY_MAX
+    if len(history) >= daily_max:
+        waits.append(history[-daily_max] + PHONE_CODE_WINDOW_SECONDS - now)
+    if waits:
+        return max(1, math.ceil(max(waits)))
+    history.append(now)
+    cache.set(key, history, PHONE_CODE_WINDOW_SECONDS)
+    return None
 
 
 class UserThrottle(_RateFromSettings):

@@ -192,7 +192,8 @@ def resumable_upload_append(
             lease_token=None, lease_until=None
         )
         raise
-    upload.refresh_from_db()
+    for name, value in changes.items():
+        setattr(upload, name, value)
     return upload
 
 

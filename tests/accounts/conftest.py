@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from backend.accounts.models import User
 
@@ -34,6 +35,17 @@ def registered(register, sms):
     assert response.status_code == 202, response.json()
     user = User.objects.get(phone=PHONE)
     return user, code_from(sms[-1])
+
+
+@pytest.fixture
+def later(time_machine):
+    """``later(seconds=61)`` moves the clock on (a number gets at most one code a minute)."""
+    time_machine.move_to(timezone.now(), tick=True)
+
+    def advance(seconds: float = 61) -> None:
+        time_machine.shift(seconds)
+
+    return advance
 
 
 @pytest.fixture

@@ -11,8 +11,11 @@ from tests.accounts.conftest import PASSWORD, PHONE, code_from
 pytestmark = pytest.mark.django_db
 
 
-def test_account_flow_is_audited_without_personal_data(registered, verify, register, api, sms):
+def test_account_flow_is_audited_without_personal_data(
+    registered, verify, register, api, sms, later
+):
     _user, first_code = registered
+    later()
     register()  # again, while still unverified: a fresh code
     code = code_from(sms[-1])
     tokens = verify(code).json()

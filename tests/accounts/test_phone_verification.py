@@ -114,9 +114,10 @@ def test_code_dies_after_max_attempts(registered, verify, settings, high_rates):
 
 
 def test_resend_gives_new_code_and_kills_the_old_one(
-    registered, verify, api, sms, django_capture_on_commit_callbacks
+    registered, verify, api, sms, later, django_capture_on_commit_callbacks
 ):
     _user, old_code = registered
+    later()
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/auth/verify-phone/resend", {"phone": PHONE})
     assert response.status_code == 202
@@ -129,11 +130,12 @@ def test_resend_gives_new_code_and_kills_the_old_one(
 
 
 def test_resend_after_attempt_limit_gives_a_working_code(
-    registered, verify, api, sms, settings, high_rates, django_capture_on_commit_callbacks
+    registered, verify, api, sms, settings, high_rates, later, django_capture_on_commit_callbacks
 ):
     _user, code = registered
     for _ in range(settings.PHONE_CODE_MAX_ATTEMPTS):
         verify(_wrong(code))
+    later()
     with django_capture_on_commit_callbacks(execute=True):
         api.post("/api/v1/auth/verify-phone/resend", {"phone": PHONE})
 
@@ -175,22 +177,31 @@ def test_verify_requires_fields(api):
     assert set(response.json()["error"]["fields"]) == {"code", "password"}
 
 
-def test_purge_deletes_used_and_expired_codes_only(registered, verify):
+def test_purge_deletes_used_codes_and_expired_ones_older_than_a_day(registered, verify):
     _user, code = registered
     other = User.objects.create_user("+66812340003", "x-long-enough-pass", phone="+66812340003")
     now = timezone.now()
-    PhoneVerification.objects.create(
-        user=other, phone=other.phone, code_hash="0" * 64, expires_at=now - timedelta(seconds=1)
+    with time_machine.travel(now - timedelta(hours=25)):
+        old = PhoneVerification.objects.create(
+            user=other, phone=other.phone, code_hash="0" * 64, expires_at=now - timedelta(hours=24)
+        )
+    expired_today = PhoneVerification.objects.create(
+        user=other, phone=other.phone, code_hash="1" * 64, expires_at=now - timedelta(seconds=1)
     )
     live = PhoneVerification.objects.create(
-        user=other, phone=other.phone, code_hash="1" * 64, expires_at=now + timedelta(minutes=5)
+        user=other, phone=other.phone, code_hash="2" * 64, expires_at=now + timedelta(minutes=5)
     )
     verify(code)
 
     purged = phone_verifications_purge_expired()
 
     assert purged == 2
-    assert list(PhoneVerification.objects.values_list("id", flat=True)) == [live.id]
+    assert not PhoneVerification.objects.filter(id=old.id).exists()
+    # Expired codes of the last 24 hours stay: the daily caps still count them.
+    assert set(PhoneVerification.objects.values_list("id", flat=True)) == {
+        expired_today.id,
+        live.id,
+    }
     assert AuditEvent.objects.filter(action="phone.codes_purged").exists()
 
 
@@ -198,5 +209,7 @@ def test_purge_task_calls_the_service(registered):
     from workers.tasks.accounts import purge_expired_phone_verifications
 
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        assert purge_expired_phone_verifications.apply().get() == 0
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
         assert purge_expired_phone_verifications.apply().get() == 1
     assert PhoneVerification.objects.count() == 0

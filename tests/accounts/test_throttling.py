@@ -98,6 +98,38 @@ def test_registration_is_throttled_per_ip(api, rates):
     assert not Device.objects.exists()
 
 
+def _login_via_proxy(api, client_ip: str):
+    """A sign-in as forwarded by one reverse proxy at 10.9.9.9 (it appends the peer address)."""
+    return api.post(
+        "/api/v1/auth/token",
+        {"username": "someone", "password": "x"},
+        REMOTE_ADDR="10.9.9.9",
+        HTTP_X_FORWARDED_FOR=f"198.51.100.77, {client_ip}",
+    )
+
+
+def test_behind_one_proxy_clients_get_their_own_ip_bucket(api, rates, settings):
+    rates(login_client="1/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    assert _login_via_proxy(api, "203.0.113.1").status_code == 401
+    # A spoofed left-most X-Forwarded-For entry does not give a client a fresh bucket ...
+    _assert_throttled(_login_via_proxy(api, "203.0.113.1"))
+    # ... and another client behind the same proxy is not throttled with the first one.
+    assert _login_via_proxy(api, "203.0.113.2").status_code == 401
+
+
+def test_with_no_proxies_counted_every_client_behind_a_proxy_shares_one_bucket(
+    api, rates, settings
+):
+    """Why production warns when NUM_PROXIES is 0 behind a TLS proxy."""
+    rates(login_client="1/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+
+    assert _login_via_proxy(api, "203.0.113.1").status_code == 401
+    _assert_throttled(_login_via_proxy(api, "203.0.113.2"))
+
+
 def test_throttle_cache_keys_hold_no_phone_numbers(api, rates):
     from django.core.cache import cache
 

@@ -191,3 +191,43 @@ def test_logout_needs_a_refresh_token(api):
 
     assert response.status_code == 400
     assert "refresh" in response.json()["error"]["fields"]
+
+
+def test_rotation_and_sign_out_spend_tokens_through_one_path(api, worker, monkeypatch):
+    """Lock, reuse detection and blacklisting live in one helper, not in two copies."""
+    from backend.accounts import services
+
+    spent = []
+    real = services._refresh_token_spend
+
+    def spy(refresh, **kwargs):
+        spent.append(refresh)
+        return real(refresh, **kwargs)
+
+    monkeypatch.setattr(services, "_refresh_token_spend", spy)
+    tokens = device_sign_in(user=worker, device_name="phone")
+    rotated = api.post(REFRESH_URL, {"refresh": tokens.refresh}).json()
+
+    assert api.post(LOGOUT_URL, {"refresh": rotated["refresh"]}).status_code == 204
+    assert spent == [tokens.refresh, rotated["refresh"]]
+
+
+def test_sign_out_with_a_rotated_token_of_a_signed_out_device_is_harmless(api, worker):
+    tokens = device_sign_in(user=worker, device_name="phone")
+    rotated = api.post(REFRESH_URL, {"refresh": tokens.refresh}).json()
+    assert api.post(LOGOUT_URL, {"refresh": rotated["refresh"]}).status_code == 204
+
+    response = api.post(LOGOUT_URL, {"refresh": tokens.refresh})
+
+    assert response.status_code == 204
+    assert not AuditEvent.objects.filter(action="auth.refresh_reuse_detected").exists()
+
+
+def test_reuse_revocation_persists_although_the_request_fails(api, worker):
+    tokens = device_sign_in(user=worker, device_name="phone")
+    api.post(REFRESH_URL, {"refresh": tokens.refresh})
+
+    assert api.post(LOGOUT_URL, {"refresh": tokens.refresh}).status_code == 401
+
+    assert Device.objects.get(pk=tokens.device_id).revoked_at is not None
+    assert AuditEvent.objects.filter(action="auth.refresh_reuse_detected").count() == 1

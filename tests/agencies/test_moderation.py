@@ -175,17 +175,73 @@ def test_flag_needs_a_valid_reason_and_a_public_review(api, agency):
 def test_flags_are_throttled(api, agency, settings):
     from rest_framework.throttling import ScopedRateThrottle
 
-    review = make_review(agency)
+    reviews = [make_review(agency) for _ in range(3)]
     original = ScopedRateThrottle.THROTTLE_RATES
     ScopedRateThrottle.THROTTLE_RATES = {**original, "review_flag": "2/hour"}
     try:
         codes = [
             api.post(flag_url(review), {"reason": "fake"}, format="json").status_code
-            for _ in range(3)
+            for review in reviews
         ]
     finally:
         ScopedRateThrottle.THROTTLE_RATES = original
     assert codes == [201, 201, 429]
+
+
+def anonymous_flag(api, review, address):
+    return api.post(flag_url(review), {"reason": "fake"}, format="json", REMOTE_ADDR=address)
+
+
+def test_three_anonymous_flags_from_one_client_count_once(api, agency, settings):
+    settings.AGENCY_FLAGS_TO_REQUEUE = 3
+    review = make_review(agency, comment="text")
+    Review.objects.filter(pk=review.pk).update(comment_status=CommentStatus.APPROVED)
+
+    codes = [
+        anonymous_flag(api, review, address).status_code
+        for address in ("203.0.113.7", "203.0.113.7", "203.0.113.99")  # same /24
+    ]
+
+    assert codes == [201, 409, 409]
+    review.refresh_from_db()
+    assert review.flag_count == 1
+    assert review.comment_status == CommentStatus.APPROVED
+    flag = ReviewFlag.objects.get(review=review)
+    assert flag.flagged_by is None and len(flag.flagger_key) == 64
+    assert "203.0.113" not in flag.flagger_key
+
+
+def test_distinct_flaggers_requeue_the_comment(api, client_for, agency, settings):
+    settings.AGENCY_FLAGS_TO_REQUEUE = 3
+    review = make_review(agency, comment="text")
+    Review.objects.filter(pk=review.pk).update(comment_status=CommentStatus.APPROVED)
+    signed_in = client_for(factories.WorkerFactory())
+
+    assert anonymous_flag(api, review, "203.0.113.7").status_code == 201
+    assert anonymous_flag(api, review, "2001:db8:1::5").status_code == 201
+    # A signed-in user on the same network as an anonymous flagger still counts on their own.
+    response = signed_in.post(
+        flag_url(review), {"reason": "abusive"}, format="json", REMOTE_ADDR="203.0.113.7"
+    )
+    assert response.status_code == 201
+
+    review.refresh_from_db()
+    assert review.flag_count == 3
+    assert review.comment_status == CommentStatus.PENDING
+
+
+def test_dismissed_flags_no_longer_count(api, moderator, client_for, agency, settings):
+    settings.AGENCY_FLAGS_TO_REQUEUE = 2
+    review = make_review(agency, comment="text")
+    Review.objects.filter(pk=review.pk).update(comment_status=CommentStatus.APPROVED)
+    assert anonymous_flag(api, review, "198.51.100.1").status_code == 201
+    services.review_moderate(
+        moderator=moderator, review_id=review.id, action="dismiss_flags", reason="fine"
+    )
+    assert anonymous_flag(api, review, "192.0.2.1").status_code == 201
+    review.refresh_from_db()
+    assert review.flag_count == 1
+    assert review.comment_status == CommentStatus.APPROVED
 
 
 # --- Burst detector ----------------------------------------------------------------------

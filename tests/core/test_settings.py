@@ -20,7 +20,13 @@ GOOD_SECRET = "k" * 20 + "9f8e7d6c5b4a39281706f5e4d3c2b1a0" + "x" * 10
 GOOD_MASTER_KEY = base64.b64encode(b"m" * 32).decode()
 GOOD_SIGNING_KEY = base64.b64encode(b"s" * 32).decode()
 #: Every key production needs besides SECRET_KEY, as environment variables.
-KEYS_ENV = {"FAIRTRAIL_MASTER_KEY": GOOD_MASTER_KEY, "FAIRTRAIL_SIGNING_KEY": GOOD_SIGNING_KEY}
+#: An SMS provider backend class path (production refuses the console/file/locmem ones).
+PROVIDER_SMS = "example.sms.ProviderSmsBackend"
+KEYS_ENV = {
+    "FAIRTRAIL_MASTER_KEY": GOOD_MASTER_KEY,
+    "FAIRTRAIL_SIGNING_KEY": GOOD_SIGNING_KEY,
+    "SMS_BACKEND": PROVIDER_SMS,
+}
 
 
 def production_module():
@@ -38,6 +44,7 @@ def production_module():
         patch.setattr(base, "DEBUG", False)
         patch.setattr(base, "FAIRTRAIL_MASTER_KEY", GOOD_MASTER_KEY)
         patch.setattr(base, "FAIRTRAIL_SIGNING_KEY", GOOD_SIGNING_KEY, raising=False)
+        patch.setattr(base, "SMS_BACKEND", PROVIDER_SMS)
         return importlib.import_module("backend.config.settings.production")
 
 
@@ -50,6 +57,7 @@ def check(**overrides):
         "master_key": GOOD_MASTER_KEY,
         "master_key_path": None,
         "provider": "backend.core.keys.EnvOrFileKeyProvider",
+        "sms_backend": PROVIDER_SMS,
         "signing_key": GOOD_SIGNING_KEY,
         "signing_key_path": None,
     }
@@ -126,6 +134,36 @@ def test_a_custom_key_provider_needs_no_local_master_key():
     check(master_key=None, provider="example.kms.KmsKeyProvider")
 
 
+@pytest.mark.parametrize(
+    "sms_backend",
+    [
+        "console",
+        "file",
+        "locmem",
+        "",
+        None,
+        "backend.core.sms.backends.ConsoleSmsBackend",
+        "backend.core.sms.FileSmsBackend",
+        "backend.core.sms.backends.LocmemSmsBackend",
+    ],
+)
+def test_production_refuses_development_sms_backends(sms_backend):
+    with pytest.raises(ImproperlyConfigured, match="SMS_BACKEND must be the dotted path"):
+        check(sms_backend=sms_backend)
+
+
+def test_production_accepts_an_sms_provider_class_path():
+    check(sms_backend="example.sms.ProviderSmsBackend")
+
+
+def test_proxy_warning_when_behind_a_tls_proxy_with_no_proxies_counted():
+    warnings = production_module().proxy_settings_warnings
+
+    assert warnings(num_proxies=0, secure_proxy_ssl_header=("HTTP_X_FORWARDED_PROTO", "https"))
+    assert not warnings(num_proxies=1, secure_proxy_ssl_header=("HTTP_X_FORWARDED_PROTO", "https"))
+    assert not warnings(num_proxies=0, secure_proxy_ssl_header=None)
+
+
 def test_every_problem_is_named_at_once():
     with pytest.raises(ImproperlyConfigured) as error:
         check(secret_key="short", debug=True, master_key=None)
@@ -156,12 +194,25 @@ print("started")
         (KEYS_ENV, "SECRET_KEY must be set"),
         ({"SECRET_KEY": "insecure-" + "a" * 60, **KEYS_ENV}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": GOOD_SECRET, "DEBUG": "true", **KEYS_ENV}, "DEBUG must be off"),
+        ({"SECRET_KEY": GOOD_SECRET, **KEYS_ENV, "SMS_BACKEND": "console"}, "SMS_BACKEND"),
         (
-            {"SECRET_KEY": GOOD_SECRET, "FAIRTRAIL_SIGNING_KEY": GOOD_SIGNING_KEY},
+            {
+                k: v
+                for k, v in {"SECRET_KEY": GOOD_SECRET, **KEYS_ENV}.items()
+                if k != "SMS_BACKEND"
+            },
+            "SMS_BACKEND must be the dotted path",
+        ),
+        (
+            {
+                "SECRET_KEY": GOOD_SECRET,
+                "FAIRTRAIL_SIGNING_KEY": GOOD_SIGNING_KEY,
+                "SMS_BACKEND": PROVIDER_SMS,
+            },
             "a master key is required",
         ),
     ],
-    ids=["no-secret", "insecure-secret", "debug-on", "no-master-key"],
+    ids=["no-secret", "insecure-secret", "debug-on", "console-sms", "default-sms", "no-master-key"],
 )
 def test_importing_production_settings_refuses_unsafe_environments(env, expected, tmp_path):
     result = run_python(IMPORT_PRODUCTION, {"FAIRTRAIL_DATA_DIR": str(tmp_path), **env})
@@ -177,6 +228,35 @@ def test_importing_production_settings_starts_with_safe_values(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "started"
+
+
+PRINT_PROXIES = """
+import os
+os.environ["DJANGO_SETTINGS_MODULE"] = "backend.config.settings.production"
+from django.conf import settings
+print("num_proxies=%s" % settings.REST_FRAMEWORK["NUM_PROXIES"])
+"""
+
+
+def test_production_reads_num_proxies_and_warns_when_it_is_zero(tmp_path):
+    base_env = {"SECRET_KEY": GOOD_SECRET, **KEYS_ENV, "FAIRTRAIL_DATA_DIR": str(tmp_path)}
+
+    bare = run_python(PRINT_PROXIES, base_env)
+    proxied = run_python(PRINT_PROXIES, {**base_env, "NUM_PROXIES": "1"})
+
+    assert bare.returncode == proxied.returncode == 0, bare.stderr + proxied.stderr
+    assert bare.stdout.strip() == "num_proxies=0"
+    assert "NUM_PROXIES is 0" in bare.stderr
+    assert proxied.stdout.strip() == "num_proxies=1"
+    assert "NUM_PROXIES" not in proxied.stderr
+
+
+def test_compose_puts_the_app_behind_one_proxy():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+    assert compose["x-app"]["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
 
 
 # --- the embedded default ----------------------------------------------------------------------
@@ -244,6 +324,7 @@ def test_production_settings_take_their_secrets_from_files(tmp_path):
         "FAIRTRAIL_MASTER_KEY_FILE": str(tmp_path / "master_key"),
         "FAIRTRAIL_SIGNING_KEY_FILE": str(tmp_path / "signing_key"),
         "FAIRTRAIL_DATA_DIR": str(tmp_path),
+        "SMS_BACKEND": PROVIDER_SMS,
     }
     result = run_python(PRINT_SETTINGS, env)
 

@@ -225,6 +225,7 @@ def _import_production_settings(**extra: str) -> subprocess.CompletedProcess:
         SECRET_KEY="s" * 60,
         DEBUG="0",
         FAIRTRAIL_MASTER_KEY=base64.b64encode(os.urandom(32)).decode(),
+        SMS_BACKEND="example.sms.ProviderSmsBackend",
         **extra,
     )
     return subprocess.run(

@@ -334,3 +334,18 @@ def test_a_caseworker_whose_role_changed_loses_shared_documents(
     caseworker.save()
     assert client.get("/api/v1/vault/shared-with-me/").json()["results"] == []
     assert client.get(f"/api/v1/vault/documents/{document['id']}/").status_code == 404
+
+
+def test_deeply_nested_details_are_a_clear_400(worker_client):
+    response = upload_document(worker_client, details="[" * 100_000)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["details"]
+    assert not Document.objects.exists()
+
+
+def test_deeply_nested_json_body_is_a_clear_400(worker_client):
+    response = worker_client.generic(
+        "POST", "/api/v1/vault/documents/", "[" * 100_000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"

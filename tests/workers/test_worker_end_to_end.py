@@ -85,6 +85,7 @@ def worker_process(postgres_only, transactional_db, redis_url, queue, tmp_path):
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "STORAGE_BACKEND": "local",
+        "SMS_BACKEND": "example.sms.ProviderSmsBackend",
     }
     command = [
         sys.executable,

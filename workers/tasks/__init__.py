@@ -3,5 +3,7 @@
 from workers.tasks import (  # noqa: F401
     accounts,
     agencies,
+    complaints,
+    notifications,
     vault,
 )

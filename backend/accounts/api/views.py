@@ -30,6 +30,7 @@ from backend.core.throttling import (
     CodeClientThrottle,
     LoginAccountThrottle,
     LoginClientThrottle,
+    RegisterAccountThrottle,
     RegisterClientThrottle,
 )
 
@@ -69,7 +70,7 @@ def _code_sent(phone: str) -> Response:
 
 
 class AuthRegisterApi(PublicApi):
-    throttle_classes = [RegisterClientThrottle]
+    throttle_classes = [RegisterClientThrottle, RegisterAccountThrottle]
 
     class RegisterInput(serializers.Serializer):
         phone = serializers.CharField(max_length=40)
@@ -85,7 +86,9 @@ class AuthRegisterApi(PublicApi):
         summary="Sign up as a worker with a phone number",
         description=(
             "Always 202 with the same body, whether or not the number is already registered. "
-            "A code is sent by SMS to new and not yet verified numbers."
+            "A code is sent by SMS to new and not yet verified numbers. Limited per client and "
+            "per number; a number gets at most one code a minute and a few a day (429 "
+            "`throttled` with Retry-After, the same for every number)."
         ),
         request=RegisterInput,
         responses={202: CodeSentOutput, **errors(400, 429)},
@@ -135,7 +138,10 @@ class PhoneVerifyResendApi(PublicApi):
         tags=TAG_AUTH,
         auth=[],
         summary="Send a new verification code",
-        description="Always 202 with the same body; a code goes only to unverified numbers.",
+        description=(
+            "Always 202 with the same body; a code goes only to unverified numbers. Shares the "
+            "per-number limits of registration (429 `throttled` with Retry-After)."
+        ),
         request=PhoneResendInput,
         responses={202: CodeSentOutput, **errors(400, 429)},
     )

@@ -6,6 +6,8 @@ recruitment year and a corridor only when that corridor's group of reviews is it
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from backend.agencies.models import (
@@ -16,6 +18,9 @@ from backend.agencies.models import (
 )
 
 RATING_INPUT = {"min_value": 1, "max_value": 5}
+# A hundred billion units covers any real fee or wage, even in dong or kip; the service also
+# refuses USD totals that would not fit the statistics columns (several fees, strong currencies).
+AMOUNT_MAX = Decimal("100000000000")
 COUNTRY = {"min_length": 2, "max_length": 2}
 
 
@@ -41,7 +46,9 @@ class PartialRatingsInput(RatingsInput):
 
 class FeeInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FeeKind.choices)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, max_value=AMOUNT_MAX
+    )
     currency = serializers.RegexField(r"^[A-Za-z]{3}$")
 
 
@@ -56,7 +63,12 @@ class ReviewInput(serializers.Serializer):
     corridor = CorridorInput()
     fees = FeeInput(many=True, required=False, default=list, max_length=20)
     monthly_wage = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=AMOUNT_MAX,
+        required=False,
+        allow_null=True,
     )
     wage_currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, allow_blank=True)
     comment = serializers.CharField(
@@ -192,7 +204,11 @@ class ResponseOutput(serializers.Serializer):
 class PublicReviewOutput(serializers.Serializer):
     id = serializers.UUIDField()
     ratings = ReviewRatingsOutput()
-    verified = serializers.BooleanField()
+    verified = serializers.BooleanField(
+        allow_null=True,
+        help_text="Null unless the agency's verified and unverified groups are each published "
+        "(>= k reviews), so the badge never reveals a group the statistics suppress.",
+    )
     period = serializers.CharField(help_text="Month of publication, YYYY-MM.")
     corridor = CorridorOutput(allow_null=True)
     comment = serializers.CharField(allow_null=True)
@@ -217,6 +233,10 @@ class OwnReviewOutput(serializers.Serializer):
     monthly_wage = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     wage_currency = serializers.CharField(allow_blank=True)
     comment = serializers.CharField(allow_blank=True, help_text="Your text as you wrote it.")
+    comment_unreadable = serializers.BooleanField(
+        help_text="True when your original text cannot be decrypted right now (``comment`` is "
+        "then empty); the public text below is unaffected."
+    )
     comment_public_text = serializers.CharField(
         allow_blank=True, help_text="What others will see once approved (personal data masked)."
     )

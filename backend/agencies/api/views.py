@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.agencies import policies, presenters, selectors, services
@@ -160,8 +160,10 @@ class AgencyReviewsApi(_PostThrottleMixin, APIView):
         page = paginator.paginate_queryset(
             selectors.agency_public_reviews(agency=agency), request, view=self
         )
+        show_badge = presenters.badge_visible(agency)
         data = s.PublicReviewOutput(
-            [presenters.present_public_review(r, published) for r in page], many=True
+            [presenters.present_public_review(r, published, show_badge=show_badge) for r in page],
+            many=True,
         ).data
         response = paginator.get_paginated_response(data)
         response.data["suppressed"] = False
@@ -264,7 +266,10 @@ def _public_review(review_id) -> Review:
 
 
 class ReviewFlagApi(APIView):
-    """Anyone (signed in or not) may flag a public review; throttled per user or address."""
+    """Anyone (signed in or not) may flag a public review once; throttled per user or address.
+
+    Anonymous flaggers are told apart by a keyed hash of their network (/24, /48), so signing
+    out does not give one client more flags."""
 
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
@@ -280,7 +285,12 @@ class ReviewFlagApi(APIView):
         body = s.FlagInput(data=request.data)
         body.is_valid(raise_exception=True)
         flag = services.review_flag(
-            review=review, user=request.user, reason=body.validated_data["reason"]
+            review=review,
+            user=request.user,
+            reason=body.validated_data["reason"],
+            # The client address as the throttles see it (``NUM_PROXIES``); only a keyed hash
+            # of its network part is stored, for anonymous flaggers.
+            client_ip=BaseThrottle().get_ident(request),
         )
         return Response(
             s.FlagOutput({"id": flag.id, "reason": flag.reason}).data,

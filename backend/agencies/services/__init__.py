@@ -22,15 +22,21 @@ from backend.agencies.services.reviews import (
     review_update,
     reviews_release_due,
 )
+from backend.agencies.services.rotation import (
+    ResealResult,
+    review_comments_reseal_with_current_master,
+)
 
 __all__ = [
     "FeeInput",
+    "ResealResult",
     "ReviewInput",
     "agency_aggregates_refresh",
     "agency_save",
     "agency_search_text_refresh",
     "corridor_fee_stats_refresh",
     "global_rating_means",
+    "review_comments_reseal_with_current_master",
     "review_create",
     "review_delete",
     "review_flag",

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
@@ -31,6 +31,7 @@ from backend.agencies.models import (
 from backend.audit.services import audit_record
 from backend.core import clock
 from backend.core.errors import AppError, Conflict, PermissionDenied
+from backend.core.logging import truncate_ip
 from backend.core.tasks import enqueue_on_commit
 
 # --- Reviews -----------------------------------------------------------------------------------
@@ -63,6 +64,18 @@ def _invalid(field_name: str, message: str) -> AppError:
     )
 
 
+# ``fees_total_usd`` and ``monthly_wage_usd`` hold 14 digits with 2 decimals: anything from a
+# trillion dollars up does not fit (a DataError on PostgreSQL, an unreadable value on SQLite).
+USD_LIMIT = Decimal("1e12")
+
+
+def _usd_totals(data: ReviewInput) -> tuple[Decimal, Decimal | None]:
+    """(total fees, monthly wage) in USD. The currencies must already be known to be supported."""
+    fees = sum((currency.to_usd(fee.amount, fee.currency) for fee in data.fees), Decimal("0"))
+    wage = currency.to_usd(data.monthly_wage, data.wage_currency) if data.monthly_wage else None
+    return fees, wage
+
+
 def _validate(agency: Agency, data: ReviewInput) -> None:
     today = clock.now().date()
     if not 1980 <= data.recruitment_year <= today.year:
@@ -79,6 +92,11 @@ def _validate(agency: Agency, data: ReviewInput) -> None:
         not data.wage_currency or data.wage_currency.upper() not in supported
     ):
         raise _invalid("wage_currency", _("Give a supported currency for the wage."))
+    fees_usd, wage_usd = _usd_totals(data)
+    if fees_usd >= USD_LIMIT:
+        raise _invalid("fees", _("These amounts are too large; check them."))
+    if wage_usd is not None and wage_usd >= USD_LIMIT:
+        raise _invalid("monthly_wage", _("This amount is too large; check it."))
     if data.publish_after is not None:
         latest = today + dt.timedelta(days=settings.AGENCY_PUBLISH_DELAY_MAX_DAYS)
         if data.publish_after > latest:
@@ -93,15 +111,11 @@ def _apply(review: Review, data: ReviewInput, author: User) -> None:
     review.corridor_destination = data.corridor_destination.upper()
     review.monthly_wage = data.monthly_wage
     review.wage_currency = data.wage_currency.upper() if data.monthly_wage is not None else ""
-    review.monthly_wage_usd = (
-        currency.to_usd(data.monthly_wage, data.wage_currency) if data.monthly_wage else None
-    )
-    review.fees_total_usd = sum(
-        (currency.to_usd(fee.amount, fee.currency) for fee in data.fees), Decimal("0")
-    )
+    review.fees_total_usd, review.monthly_wage_usd = _usd_totals(data)
     review.publish_after = data.publish_after
     review.comment_language = data.comment_language if data.comment else ""
     review.comment_sealed = sealing.seal_comment(review.id, data.comment)
+    review.comment_key_id = sealing.key_id_of(review.comment_sealed)
     review.comment_masked = mask_personal_data(
         data.comment,
         regions=[review.corridor_origin, review.corridor_destination, author.country],
@@ -213,8 +227,14 @@ def _snapshot(review: Review) -> dict[str, Any]:
     }
 
 
-def review_input_from(review: Review) -> ReviewInput:
-    """The current state of ``review`` as an input (to merge a partial update into)."""
+def review_input_from(review: Review, *, comment: str | None = None) -> ReviewInput:
+    """The current state of ``review`` as an input (to merge a partial update into).
+
+    Opens the sealed comment unless ``comment`` is given (raises ``CommentUnreadable`` when it
+    cannot be opened).
+    """
+    if comment is None:
+        comment = sealing.open_comment(review.id, review.comment_sealed)
     return ReviewInput(
         ratings=review.ratings(),
         recruitment_year=review.recruitment_year,
@@ -223,7 +243,7 @@ def review_input_from(review: Review) -> ReviewInput:
         fees=[FeeInput(f.kind, f.amount, f.currency) for f in review.fees.all()],
         monthly_wage=review.monthly_wage,
         wage_currency=review.wage_currency,
-        comment=sealing.open_comment(review.id, review.comment_sealed),
+        comment=comment,
         comment_language=review.comment_language,
         publish_after=review.publish_after,
     )
@@ -244,15 +264,26 @@ def review_update(*, author: User, review_id: uuid.UUID, changes: dict[str, Any]
     if review.status == ReviewStatus.REMOVED:
         raise Conflict(_("This review was removed by a moderator."), code="review_removed")
     old_corridor = (review.corridor_origin, review.corridor_destination)
-    current = review_input_from(review)
-    old_comment, old_status = current.comment, review.comment_status
+    try:
+        current = review_input_from(review)
+        old_comment: str | None = current.comment
+    except sealing.CommentUnreadable:
+        if "comment" not in changes:
+            raise
+        # The old text cannot be opened (retired master key) but is being replaced anyway.
+        current, old_comment = review_input_from(review, comment=""), None
+    old_status = review.comment_status
     data = ReviewInput(**{**current.__dict__, **changes})
     if "ratings" in changes:
         data.ratings = {**current.ratings, **changes["ratings"]}
     _validate(review.agency, data)
     number = review.revisions.count() + 1
     ReviewRevision.objects.create(
-        review=review, number=number, data=_snapshot(review), comment_sealed=review.comment_sealed
+        review=review,
+        number=number,
+        data=_snapshot(review),
+        comment_sealed=review.comment_sealed,
+        comment_key_id=review.comment_key_id,
     )
     _apply(review, data, author)
     if data.comment == old_comment and old_status != CommentStatus.NONE:
@@ -283,26 +314,58 @@ def review_delete(*, author: User, review_id: uuid.UUID) -> None:
     _enqueue_refresh(agency_id, [corridor])
 
 
+_FLAGGER_SALT = "fairtrail.agencies.review-flag"
+
+
+def flagger_key(*, user: User | None, client_ip: str = "") -> str:
+    """Who flagged, as a keyed hash: the user id when signed in, else the client's network.
+
+    Anonymous flaggers are told apart by their address truncated to /24 (IPv4) or /48 (IPv6):
+    the address itself is never stored, and one client cannot flag a review several times by
+    signing out or changing the last bits of its address. The cost: anonymous visitors sharing
+    a network (one office, one carrier NAT) count as one flagger per review; signed-in users
+    always count on their own.
+    """
+    value = f"user:{user.pk}" if user is not None else f"ip:{truncate_ip(client_ip)}"
+    return salted_hmac(_FLAGGER_SALT, value, algorithm="sha256").hexdigest()
+
+
 @transaction.atomic
-def review_flag(*, review: Review, user: User | None, reason: str) -> ReviewFlag:
-    """Anyone may flag a public review once; enough flags send its comment back to moderation."""
+def review_flag(
+    *, review: Review, user: User | None, reason: str, client_ip: str = ""
+) -> ReviewFlag:
+    """Anyone may flag a public review once; enough distinct flaggers requeue its comment.
+
+    Locks the review, so concurrent flags count one after the other. ``flag_count`` is the
+    number of distinct flaggers whose flags a moderator has not resolved yet.
+    """
     actor = user if user is not None and user.is_authenticated else None
-    if actor is not None and ReviewFlag.objects.filter(review=review, flagged_by=actor).exists():
+    key = flagger_key(user=actor, client_ip=client_ip)
+    locked = Review.objects.select_for_update().filter(pk=review.pk).first()
+    if locked is None:
+        raise AppError(_("Not found."), code="not_found", status=404)
+    if ReviewFlag.objects.filter(review=locked, flagger_key=key).exists():
         raise Conflict(_("You have already flagged this review."), code="already_flagged")
     try:
         with transaction.atomic():
-            flag = ReviewFlag.objects.create(review=review, flagged_by=actor, reason=reason)
+            flag = ReviewFlag.objects.create(
+                review=locked, flagged_by=actor, flagger_key=key, reason=reason
+            )
     except IntegrityError:
         raise Conflict(_("You have already flagged this review."), code="already_flagged") from None
-    Review.objects.filter(pk=review.pk).update(flag_count=F("flag_count") + 1)
-    review.refresh_from_db(fields=["flag_count", "comment_status"])
+    locked.flag_count = (
+        locked.flags.filter(resolved_at__isnull=True).values("flagger_key").distinct().count()
+    )
+    update_fields = ["flag_count"]
     if (
-        review.flag_count >= settings.AGENCY_FLAGS_TO_REQUEUE
-        and review.comment_status == CommentStatus.APPROVED
+        locked.flag_count >= settings.AGENCY_FLAGS_TO_REQUEUE
+        and locked.comment_status == CommentStatus.APPROVED
     ):
-        Review.objects.filter(pk=review.pk).update(comment_status=CommentStatus.PENDING)
-        review.comment_status = CommentStatus.PENDING
-    audit_record(action="agencies.review_flagged", actor=actor, target=review, reason=reason)
+        locked.comment_status = CommentStatus.PENDING
+        update_fields.append("comment_status")
+    locked.save(update_fields=update_fields)
+    review.flag_count, review.comment_status = locked.flag_count, locked.comment_status
+    audit_record(action="agencies.review_flagged", actor=actor, target=locked, reason=reason)
     return flag
 
 

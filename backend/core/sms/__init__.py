@@ -1,8 +1,10 @@
 """Pluggable SMS backends, chosen by ``settings.SMS_BACKEND``.
 
-``console`` (default) logs the message with the number masked; ``file`` writes one file per
-message into ``SMS_FILE_PATH`` (like Django's file e-mail backend); ``locmem`` keeps messages in
-``outbox`` for tests. Provider backends implement ``SmsBackend.send``.
+``console`` (default) logs the message with the number masked, and the digits of the text too
+unless ``DEBUG`` is on; ``file`` writes one file per message into ``SMS_FILE_PATH`` (like
+Django's file e-mail backend); ``locmem`` keeps messages in ``outbox`` for tests. These three are
+for development and tests: production settings refuse them and need the dotted path of a
+provider backend, which implements ``SmsBackend.send``.
 """
 
 from __future__ import annotations

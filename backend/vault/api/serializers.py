@@ -21,7 +21,7 @@ class JSONObjectField(serializers.JSONField):
         if isinstance(data, str):
             try:
                 data = json.loads(data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise serializers.ValidationError(_("Must be a JSON object.")) from None
         if not isinstance(data, dict):
             raise serializers.ValidationError(_("Must be a JSON object."))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from backend.core.errors import AppError, NotFound
 from backend.core.filters import UpdatedSinceFilter
 from backend.core.pagination import CursorPagination
+from backend.core.parsers import JSONParser
 from backend.core.throttling import VaultUploadThrottle
 from backend.vault import selectors, services
 from backend.vault.api import serializers as s
