@@ -105,7 +105,13 @@ def produce(*, run: str, users: list, total: int, fanout: int) -> float:
 
 
 def start_worker(*, queue: str, name: str, sink: Path, log_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, **WORKER_ENV, "NOTIFICATIONS_SINK_FILE": str(sink)}
+    env = {
+        **os.environ,
+        **WORKER_ENV,
+        "NOTIFICATIONS_SINK_FILE": str(sink),
+        # Tasks the workers send themselves (the sweep's dispatches) stay on this run's queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
     log = (log_dir / f"{name}.log").open("w")
     return subprocess.Popen(
         [
@@ -160,7 +166,7 @@ def run_once(*, users: list, total: int, fanout: int, kill: bool, log_dir: Path)
             if kill and killed_at is not None and time.monotonic() - last_sweep > 2:
                 celery_app().send_task("notifications.redispatch_pending", queue=queue)
                 last_sweep = time.monotonic()
-            time.sleep(0.2)
+            time.sleep(1)
     finally:
         for worker in workers:
             stop(worker)
@@ -195,6 +201,12 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     users = ensure_users(args.users)
+    from backend.notifications.models import Delivery
+
+    # Leftovers of an interrupted earlier run (bench database only) would be swept into this one.
+    Delivery.objects.filter(
+        notification__event__startswith="bench.", status__in=["pending", "sending"]
+    ).update(status="skipped", last_error="bench_interrupted")
     log_dir = Path(os.environ.get("BENCH_LOG_DIR") or tempfile.mkdtemp(prefix="bench-notify-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     print(f"worker logs and sinks in {log_dir}", flush=True)

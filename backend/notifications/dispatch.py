@@ -139,9 +139,7 @@ def deliveries_dispatch(*, notification_ids: list) -> DispatchResult:
     if not claimed:
         return result
     deliveries = list(
-        Delivery.objects.filter(pk__in=claimed).select_related(
-            "notification__recipient__notification_preference"
-        )
+        Delivery.objects.filter(pk__in=claimed).select_related("notification__recipient")
     )
     push_users = {d.notification.recipient_id for d in deliveries if d.channel == Channel.PUSH}
     tokens = _active_push_tokens(push_users) if push_users else {}

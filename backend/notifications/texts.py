@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -69,9 +70,11 @@ def safe_ref(subject_ref: str) -> str:
     return subject_ref if SUBJECT_REF.match(subject_ref or "") else ""
 
 
+@lru_cache(maxsize=4096)
 def render(*, event: str, subject_ref: str, urgent: bool, language: str) -> OutboundText:
     """The outbound text for one notification in ``language``. Only the event's *kind* and a
-    well-formed reference are used: nothing from ``data`` can reach the text."""
+    well-formed reference are used: nothing from ``data`` can reach the text. Cached: the
+    result depends on these four values only (catalogs are fixed for a process's lifetime)."""
     ref = safe_ref(subject_ref)
     template = TEMPLATES[template_kind(event=event, urgent=urgent)]
     with translation.override(language):
