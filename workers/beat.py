@@ -11,6 +11,10 @@ BEAT_SCHEDULE = {
         "task": "vault.purge_expired_uploads",
         "schedule": crontab(minute="*/15"),
     },
+    "remind-workers-awaited-on-complaints": {
+        "task": "complaints.remind_awaiting_worker",
+        "schedule": crontab(minute=5, hour="*/6"),
+    },
     "escalate-overdue-complaints": {
         "task": "complaints.escalate_overdue",
         "schedule": crontab(minute=41),

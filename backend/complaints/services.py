@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
@@ -885,6 +886,39 @@ def complaints_escalate_overdue(*, batch_size: int = 200) -> int:
         if len(batch) < batch_size:
             break
     return escalated
+
+
+def complaints_remind_awaiting_worker(*, batch_size: int = 500) -> int:
+    """Remind workers whose complaint waits for their information, every
+    ``COMPLAINT_AWAITING_REMINDER_DAYS`` days while it waits.
+
+    The reminder's event key names the request (the transition event) and the reminder number,
+    so reruns and redelivered tasks send nothing twice; a new request starts a new series.
+    The text outside the app carries only the reference.
+    """
+    now = clock.now()
+    every = dt.timedelta(days=settings.COMPLAINT_AWAITING_REMINDER_DAYS)
+    waiting = Complaint.objects.filter(state=State.AWAITING_WORKER).select_related("worker")
+    reminded = 0
+    for complaint in waiting.iterator(chunk_size=batch_size):
+        asked = (
+            ComplaintEvent.objects.filter(complaint=complaint, to_state=State.AWAITING_WORKER)
+            .order_by("-at")
+            .first()
+        )
+        if asked is None or now - asked.at < every:
+            continue
+        number = (now - asked.at) // every
+        with transaction.atomic():
+            sent = notify(
+                event="complaint.awaiting_information",
+                event_key=f"complaint:{complaint.id}:awaiting:{asked.id}:{number}",
+                recipients=[complaint.worker],
+                subject_ref=complaint.reference,
+                data={"complaint_id": str(complaint.id), "reminder": number},
+            )
+        reminded += len(sent)
+    return reminded
 
 
 def supervisor_set(*, user: User, enabled: bool, actor: User | None = None) -> None:

@@ -8,7 +8,10 @@ import pytest
 import time_machine
 
 from backend.complaints.models import State, Supervisor
-from backend.complaints.services import complaints_escalate_overdue
+from backend.complaints.services import (
+    complaints_escalate_overdue,
+    complaints_remind_awaiting_worker,
+)
 from backend.notifications.models import Notification
 from tests import factories
 from tests.complaints.conftest import Case, act, file_complaint
@@ -82,3 +85,30 @@ def test_escalation_task_is_scheduled_hourly_and_calls_the_service():
     with time_machine.travel(T0 + dt.timedelta(days=4), tick=False):
         assert escalate_overdue.apply().get() == 1
         assert escalate_overdue.apply().get() == 0
+
+
+def test_a_worker_is_reminded_while_their_information_is_awaited(settings):
+    settings.COMPLAINT_AWAITING_REMINDER_DAYS = 3
+    with time_machine.travel(T0, tick=False):
+        case = Case()
+        complaint = case.to(State.AWAITING_WORKER)
+    with time_machine.travel(T0 + dt.timedelta(days=2), tick=False):
+        assert complaints_remind_awaiting_worker() == 0
+    with time_machine.travel(T0 + dt.timedelta(days=3, hours=1), tick=False):
+        assert complaints_remind_awaiting_worker() == 1
+        assert complaints_remind_awaiting_worker() == 0  # the next run sends nothing new
+    with time_machine.travel(T0 + dt.timedelta(days=6, hours=1), tick=False):
+        assert complaints_remind_awaiting_worker() == 1
+    reminders = Notification.objects.filter(event="complaint.awaiting_information")
+    assert {r.recipient for r in reminders} == {case.worker}
+    assert {r.subject_ref for r in reminders} == {complaint.reference}
+    assert all(set(r.data) == {"complaint_id", "reminder"} for r in reminders)
+
+
+def test_no_reminder_once_the_worker_has_answered():
+    with time_machine.travel(T0, tick=False):
+        case = Case()
+        case.to(State.INVESTIGATING)
+    with time_machine.travel(T0 + dt.timedelta(days=10), tick=False):
+        assert complaints_remind_awaiting_worker() == 0
+    assert "complaints.remind_awaiting_worker" in {e["task"] for e in BEAT_SCHEDULE.values()}
