@@ -132,3 +132,19 @@ def test_register_disabled_unverified_number_sends_nothing(register, sms):
     assert response.status_code == 202
     assert sms == []
     assert not User.objects.get(phone=PHONE).check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"), [("th-TH,th;q=0.9", "th"), ("", "en"), ("fr-FR", "en"), ("ne", "ne")]
+)
+def test_language_defaults_to_the_phone_language(
+    api, django_capture_on_commit_callbacks, header, expected
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/auth/register",
+            {"phone": PHONE, "password": PASSWORD},
+            HTTP_ACCEPT_LANGUAGE=header,
+        )
+    assert response.status_code == 202
+    assert User.objects.get(phone=PHONE).preferred_language == expected

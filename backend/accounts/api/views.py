@@ -77,7 +77,9 @@ class AuthRegisterApi(PublicApi):
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
         preferred_language = serializers.ChoiceField(
-            choices=settings.LANGUAGES, required=False, default=settings.LANGUAGE_CODE
+            choices=settings.LANGUAGES,
+            required=False,
+            help_text="Defaults to the request's language (Accept-Language), else English.",
         )
 
     @extend_schema(
@@ -96,7 +98,10 @@ class AuthRegisterApi(PublicApi):
     def post(self, request):
         data = self.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        phone = services.user_register(**data.validated_data)
+        fields = dict(data.validated_data)
+        # LocaleMiddleware already chose the best supported language from Accept-Language.
+        fields.setdefault("preferred_language", request.LANGUAGE_CODE)
+        phone = services.user_register(**fields)
         return _code_sent(phone)
 
 
