@@ -341,19 +341,26 @@ def grant_revoke(*, owner: User, grant: Grant) -> Grant:
         grant = Grant.objects.select_for_update().get(pk=grant.pk)
         if grant.owner_id != owner.pk:
             raise NotFound(_("Grant not found."))
-        if grant.revoked_at is None:
-            grant.revoked_at = clock.now()
-            grant.save(update_fields=["revoked_at", "updated_at"])
-            for document_id in grant.documents.values_list("id", flat=True):
-                trail_append(
-                    vault=vault,
-                    event=TrailEvent.REVOKE,
-                    actor=owner,
-                    document_id=document_id,
-                    data={"grant": str(grant.id)},
-                )
+        if _revoke_locked(vault=vault, grant=grant, actor=owner):
             audit_record(action="vault.grant_revoked", actor=owner, target=grant)
     return grant
+
+
+def _revoke_locked(*, vault: Vault, grant: Grant, actor: User | None, **data: str) -> bool:
+    """Revoke a locked grant once; one REVOKE trail entry per document. False if already."""
+    if grant.revoked_at is not None:
+        return False
+    grant.revoked_at = clock.now()
+    grant.save(update_fields=["revoked_at", "updated_at"])
+    for document_id in grant.documents.values_list("id", flat=True):
+        trail_append(
+            vault=vault,
+            event=TrailEvent.REVOKE,
+            actor=actor,
+            document_id=document_id,
+            data={"grant": str(grant.id), **data},
+        )
+    return True
 
 
 def vault_shred(*, owner: User, actor: User | None = None) -> None:
@@ -453,17 +460,7 @@ def grant_end_for_case(*, grant: Grant, actor: User | None, case_ref: str) -> Gr
     with transaction.atomic():
         vault = _locked_vault(grant.owner)
         grant = Grant.objects.select_for_update().get(pk=grant.pk)
-        if grant.revoked_at is None:
-            grant.revoked_at = clock.now()
-            grant.save(update_fields=["revoked_at", "updated_at"])
-            for document_id in grant.documents.values_list("id", flat=True):
-                trail_append(
-                    vault=vault,
-                    event=TrailEvent.REVOKE,
-                    actor=actor,
-                    document_id=document_id,
-                    data={"grant": str(grant.id), "case": case_ref},
-                )
+        if _revoke_locked(vault=vault, grant=grant, actor=actor, case=case_ref):
             audit_record(action="vault.grant_revoked", actor=actor, target=grant, case=case_ref)
     return grant
 
