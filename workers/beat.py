@@ -40,4 +40,8 @@ BEAT_SCHEDULE = {
         "task": "notifications.remind_expiring_grants",
         "schedule": crontab(minute=23),
     },
+    "retention-run-daily": {
+        "task": "retention.run",
+        "schedule": crontab(minute=37, hour=3),
+    },
 }

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("backend.agencies.api.urls")),
     path("", include("backend.complaints.api.urls")),
     path("", include("backend.notifications.api.urls")),
+    path("", include("backend.retention.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

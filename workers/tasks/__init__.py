@@ -5,5 +5,6 @@ from workers.tasks import (  # noqa: F401
     agencies,
     complaints,
     notifications,
+    retention,
     vault,
 )

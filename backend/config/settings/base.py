@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "backend.vault",
     "backend.notifications",
     "backend.complaints",
+    "backend.retention",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,21 @@ FAIRTRAIL_SIGNING_KEY_PATH = env("FAIRTRAIL_SIGNING_KEY_PATH")
 VAULT_GRANT_DEFAULT_DAYS = env_int("VAULT_GRANT_DEFAULT_DAYS", 30)
 VAULT_GRANT_MAX_DAYS = env_int("VAULT_GRANT_MAX_DAYS", 365)
 VAULT_RESUMABLE_EXPIRY_HOURS = env_int("VAULT_RESUMABLE_EXPIRY_HOURS", 24)
+# Retention schedule defaults (backend.retention); admins may override rows in the admin.
+RETENTION_DEFAULT_RULES = [
+    {"category": "document", "document_kind": "payslip", "basis": "from_upload", "days": 6 * 365},
+    {
+        "category": "document",
+        "document_kind": "medical_certificate",
+        "basis": "after_expiry",
+        "days": 365,
+    },
+    {"category": "complaint_closed", "basis": "after_closure", "days": 5 * 365},
+    {"category": "notification", "basis": "from_creation", "days": 90},
+    {"category": "unfinished_upload", "basis": "from_creation", "days": 1},
+]
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
+RETENTION_DEADLINE_SECONDS = env_int("RETENTION_DEADLINE_SECONDS", 1800)
 VAULT_BUNDLE_MAX_DOCUMENTS = env_int("VAULT_BUNDLE_MAX_DOCUMENTS", 50)
 VAULT_TUS_CHECKSUM_MAX_CHUNK = env_int("VAULT_TUS_CHECKSUM_MAX_CHUNK", 8 * 1024 * 1024)
 VAULT_TUS_LEASE_SECONDS = env_int("VAULT_TUS_LEASE_SECONDS", 900)
