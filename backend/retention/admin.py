@@ -12,7 +12,14 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 @admin.register(PurgeRun)
 class PurgeRunAdmin(admin.ModelAdmin):
     list_display = ("started_at", "dry_run", "status", "finished_at", "counts")
-    readonly_fields = ("dry_run", "status", "started_at", "finished_at", "counts", "reached_deadline")
+    readonly_fields = (
+        "dry_run",
+        "status",
+        "started_at",
+        "finished_at",
+        "counts",
+        "reached_deadline",
+    )
 
     def has_add_permission(self, request):
         return False

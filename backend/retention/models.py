@@ -58,7 +58,8 @@ class RetentionRule(UUIDModel):
 
 
 class LegalHold(UUIDModel):
-    """Keeps a document or a complaint (and its evidence) until ``ends_at`` or until ended.
+    """Keeps a complaint and its evidence, or (with ``document``) one document, until
+    ``ends_at`` or until ended. Holds made by inspectors always name the complaint they rest on.
 
     The reason is sealed with the worker's key, so shredding the worker key shreds it too.
     """
@@ -90,9 +91,8 @@ class LegalHold(UUIDModel):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(document__isnull=False, complaint__isnull=True)
-                | Q(document__isnull=True, complaint__isnull=False),
-                name="legal_hold_one_target",
+                condition=Q(document__isnull=False) | Q(complaint__isnull=False),
+                name="legal_hold_has_target",
             )
         ]
         indexes = [models.Index(fields=["worker", "-created_at"])]

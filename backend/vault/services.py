@@ -237,6 +237,40 @@ def document_delete(*, owner: User, document: Document) -> None:
         delete_blobs_on_commit([p["name"] for v in versions for p in v.blob_parts])
 
 
+def document_purge(*, document: Document, reason: str) -> bool:
+    """System erasure (retention): crypto-shred every version, tombstone, delete blobs on commit.
+
+    Idempotent: returns False (and changes nothing) if the document is already deleted. Locks
+    the owner's vault, then the document, like ``document_delete``.
+    """
+    with transaction.atomic():
+        vault = _locked_vault(document.owner)
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.is_deleted:
+            return False
+        now = clock.now()
+        versions = list(document.versions.all())
+        DocumentVersion.objects.filter(document=document).update(
+            wrapped_data_key=None, key_destroyed_at=now
+        )
+        document.deleted_at = now
+        document.sealed_meta = None
+        document.save(update_fields=["deleted_at", "sealed_meta", "updated_at"])
+        current = next((v for v in versions if v.pk == document.current_version_id), None)
+        trail_append(
+            vault=vault,
+            event=TrailEvent.DELETE,
+            actor=None,
+            document_id=document.id,
+            version_id=current.id if current else None,
+            sha256=current.sha256 if current else "",
+            data={"reason": reason},
+        )
+        audit_record(action="vault.document_purged", actor=None, target=document, reason=reason)
+        delete_blobs_on_commit([p["name"] for v in versions for p in v.blob_parts])
+    return True
+
+
 def document_access_record(
     *, document: Document, actor: User, event: str, data: dict[str, Any] | None = None
 ) -> TrailEntry:

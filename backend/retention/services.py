@@ -1,0 +1,246 @@
+"""Retention writes: legal holds and the purge engine.
+
+``retention_run`` works in batches, each in its own transaction: a crash loses at most the
+batch in flight, which the next run picks up (everything is recomputed from the data, so a run
+is idempotent). Candidates are locked with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL),
+so two runs at once share the work instead of deleting the same rows twice. Vault rows are
+locked before documents, in primary-key order, like every other vault write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import Role, User
+from backend.audit.services import audit_record
+from backend.complaints.models import ComplaintEvidence
+from backend.complaints.policies import complaints_visible_to
+from backend.core import clock
+from backend.core.errors import AppError, NotFound
+from backend.notifications.models import Notification
+from backend.retention import selectors
+from backend.retention.models import Category, LegalHold, PurgeRun
+from backend.retention.policies import holds_manageable_by
+from backend.retention.schedule import effective_rules
+from backend.vault import keyring
+from backend.vault.crypto import fields
+from backend.vault.models import ResumableUpload, StagedBlob, Vault
+from backend.vault.resumable import resumable_uploads_purge_expired
+from backend.vault.services import document_purge
+
+logger = logging.getLogger("fairtrail.retention")
+
+MAX_HOLD_DAYS = 10 * 365
+
+
+def hold_reason_context(hold_id: uuid.UUID) -> bytes:
+    return b"legal_hold:" + hold_id.bytes + b":reason"
+
+
+def legal_hold_create(
+    *,
+    actor: User,
+    complaint_id: uuid.UUID,
+    reason: str,
+    ends_at: dt.datetime,
+    document_id: uuid.UUID | None = None,
+) -> LegalHold:
+    """An inspector who can see the complaint holds it (with its evidence) or one document of it."""
+    if actor.role != Role.INSPECTOR:
+        raise NotFound(_("Complaint not found."))
+    complaint = complaints_visible_to(actor).filter(pk=complaint_id).first()
+    if complaint is None:
+        raise NotFound(_("Complaint not found."))
+    now = clock.now()
+    if ends_at <= now or ends_at > now + dt.timedelta(days=MAX_HOLD_DAYS):
+        raise AppError(
+            _("The end date must be in the future and within ten years."),
+            code="validation_error",
+            fields={"ends_at": [_("Choose a date in the future, at most ten years away.")]},
+        )
+    document = None
+    if document_id is not None:
+        evidence = ComplaintEvidence.objects.filter(
+            complaint=complaint, document_id=document_id, document__deleted_at__isnull=True
+        ).select_related("document")
+        document = next((row.document for row in evidence[:1]), None)
+        if document is None:
+            raise AppError(
+                _("That document is not evidence of this complaint."),
+                code="validation_error",
+                fields={"document": [_("Not evidence of this complaint.")]},
+            )
+    keyring.vault_get_or_create(complaint.worker)
+    key = worker_key_or_none(complaint.worker)
+    with transaction.atomic():
+        hold = LegalHold(
+            worker=complaint.worker,
+            complaint=complaint,
+            document=document,
+            ends_at=ends_at,
+            created_by=actor,
+        )
+        # Once the worker key is shredded the reason cannot be kept (never in clear).
+        if key is not None:
+            hold.sealed_reason = fields.seal(key, reason, context=hold_reason_context(hold.id))
+        hold.save()
+        audit_record(action="retention.hold_created", actor=actor, target=hold)
+    return hold
+
+
+def legal_hold_end(*, actor: User, hold_id: uuid.UUID) -> LegalHold:
+    with transaction.atomic():
+        hold = holds_manageable_by(actor).select_for_update().filter(pk=hold_id).first()
+        if hold is None:
+            raise NotFound(_("Legal hold not found."))
+        if hold.ended_at is None:
+            hold.ended_at = clock.now()
+            hold.ended_by = actor
+            hold.save(update_fields=["ended_at", "ended_by"])
+            audit_record(action="retention.hold_ended", actor=actor, target=hold)
+    return hold
+
+
+def worker_key_or_none(worker) -> bytes | None:
+    vault = Vault.objects.filter(owner_id=worker.pk).first()
+    if vault is None or vault.key_destroyed_at is not None or not vault.wrapped_key:
+        return None
+    return keyring.worker_key(vault)
+
+
+def hold_reason(hold: LegalHold, *, key: bytes | None = None) -> str | None:
+    """The reason in clear, or None once the worker key is shredded."""
+    if key is None:
+        key = worker_key_or_none(hold.worker)
+    if key is None or not hold.sealed_reason:
+        return None
+    return fields.open_sealed(key, hold.sealed_reason, context=hold_reason_context(hold.id))
+
+
+def retention_run(
+    *,
+    dry_run: bool,
+    batch_size: int = 1000,
+    deadline_seconds: float | None = None,
+) -> PurgeRun:
+    """Apply the schedule once. Dry runs count what would go and change nothing else."""
+    if deadline_seconds is None:
+        deadline_seconds = settings.RETENTION_DEADLINE_SECONDS
+    started = time.monotonic()
+    now = clock.now()
+    run = PurgeRun.objects.create(dry_run=dry_run, started_at=now)
+    counts: dict[str, int] = {}
+
+    def out_of_time() -> bool:
+        return time.monotonic() - started > deadline_seconds
+
+    try:
+        for rule in effective_rules():
+            key = rule.category if not rule.document_kind else f"document:{rule.document_kind}"
+            if rule.category == Category.DOCUMENT:
+                counts[key] = _documents(rule, now, dry_run, batch_size, out_of_time)
+            elif rule.category == Category.NOTIFICATION:
+                counts[key] = _notifications(rule, now, dry_run, batch_size, out_of_time)
+            elif rule.category == Category.UNFINISHED_UPLOAD:
+                counts[key] = _uploads(now, dry_run, batch_size, out_of_time)
+            run.counts = counts
+            run.save(update_fields=["counts"])
+    except Exception:
+        run.status = PurgeRun.Status.FAILED
+        run.finished_at = clock.now()
+        run.save(update_fields=["status", "finished_at", "counts"])
+        raise
+    run.status = PurgeRun.Status.FINISHED
+    run.finished_at = clock.now()
+    run.reached_deadline = out_of_time()
+    run.save(update_fields=["status", "finished_at", "reached_deadline", "counts"])
+    logger.info("retention run finished", extra={"run": str(run.pk), "dry_run": dry_run})
+    return run
+
+
+def _documents(rule, now, dry_run, batch_size, out_of_time) -> int:
+    due = selectors.documents_due(rule, now)
+    if dry_run:
+        return due.count()
+    purged = 0
+    skipped: set[uuid.UUID] = set()
+    while not out_of_time():
+        candidates = list(
+            due.exclude(pk__in=skipped).order_by("pk").values_list("pk", "owner_id")[:batch_size]
+        )
+        if not candidates:
+            break
+        owners = sorted({owner for _pk, owner in candidates})
+        # Every owner needs a vault row to lock (it holds the trail); create missing ones
+        # first, outside the batch, so the batch only ever locks existing rows in pk order.
+        with_vault = set(
+            Vault.objects.filter(owner_id__in=owners).values_list("owner_id", flat=True)
+        )
+        for owner in User.objects.filter(pk__in=set(owners) - with_vault):
+            keyring.vault_get_or_create(owner)
+        with transaction.atomic():
+            list(
+                Vault.objects.select_for_update()
+                .filter(owner_id__in=owners)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            ids = [pk for pk, _owner in candidates]
+            locked = list(
+                due.filter(pk__in=ids)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("owner")
+                .order_by("pk")
+            )
+            locked_ids = {d.pk for d in locked}
+            skipped.update(pk for pk in ids if pk not in locked_ids)
+            for document in locked:
+                if document_purge(document=document, reason="retention"):
+                    purged += 1
+    return purged
+
+
+def _notifications(rule, now, dry_run, batch_size, out_of_time) -> int:
+    due = selectors.notifications_due(rule, now)
+    if dry_run:
+        return due.count()
+    purged = 0
+    while not out_of_time():
+        with transaction.atomic():
+            ids = list(
+                due.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            Notification.objects.filter(pk__in=ids).delete()
+            purged += len(ids)
+    return purged
+
+
+def _uploads(now, dry_run, batch_size, out_of_time) -> int:
+    if dry_run:
+        cutoff = now - dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS)
+        return (
+            ResumableUpload.objects.filter(expires_at__lte=now).count()
+            + StagedBlob.objects.filter(created_at__lt=cutoff).count()
+        )
+    purged = 0
+    while not out_of_time():
+        done = resumable_uploads_purge_expired(limit=batch_size)
+        purged += done
+        if done == 0:
+            break
+    return purged
+
+
+def purge_report(*, limit: int = 10) -> list[PurgeRun]:
+    return list(PurgeRun.objects.order_by("-started_at")[:limit])
