@@ -23,8 +23,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def fresh_database():
-    """With DATABASE_URL=postgres://…/name, a new empty database for this run (dropped after);
+def fresh_database(name: str | None = None):
+    """With DATABASE_URL=postgres://…/name, a new empty database for this run (dropped after;
+    ``name`` or ``fairtrail_bench_<pid>``, dropped first if a killed run left it behind);
     otherwise SQLite in the run's data folder. Sets DATABASE_URL for this process."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -33,8 +34,9 @@ def fresh_database():
     import psycopg
 
     base = url.rpartition("/")[0]
-    name = f"fairtrail_bench_{os.getpid()}"
+    name = name or f"fairtrail_bench_{os.getpid()}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{base}/{name}"
     try:
@@ -46,14 +48,19 @@ def fresh_database():
 
 
 @contextmanager
-def gunicorn(*, settings="bench.settings", workers=1, threads=1, env=None):
+def gunicorn(
+    *, settings="bench.settings", workers=1, threads=1, env=None, database=None, extra_args=()
+):
     """Yield (base_url, worker_pid, data_dir) of a fresh server with a migrated database."""
-    with fresh_database(), _gunicorn(settings, workers, threads, env) as server:
+    with (
+        fresh_database(database),
+        _gunicorn(settings, workers, threads, env, extra_args) as server,
+    ):
         yield server
 
 
 @contextmanager
-def _gunicorn(settings, workers, threads, env):
+def _gunicorn(settings, workers, threads, env, extra_args=()):
     data_dir = Path(tempfile.mkdtemp(prefix="fairtrail-bench-"))
     environment = {
         **os.environ,
@@ -81,6 +88,7 @@ def _gunicorn(settings, workers, threads, env):
             "300",
             "--log-level",
             "warning",
+            *extra_args,
         ],
         cwd=ROOT,
         env=environment,

@@ -2,6 +2,7 @@
 # Lint, format check, migration check and the whole test suite. Extra arguments go to pytest.
 #
 # Uses SQLite and no broker unless DATABASE_URL / REDIS_URL are set (.ci/run sets both).
+# Installs Chromium for the browser tests first when it is missing (scripts/install-browser.sh).
 # Runs pytest in parallel with pytest-xdist; PYTEST_WORKERS=0 runs it serially.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,17 @@ scripts/bootstrap.sh
 BIN=.venv/bin
 
 step() { printf '\n== %s\n' "$*"; }
+
+# The browser tests (tests/browser/) drive Debian's Chromium; install it when it is missing.
+# In CI a missing browser is a failure; elsewhere those tests are skipped and say why.
+step "browser (Chromium for tests/browser/)"
+if ! scripts/install-browser.sh; then
+    if [[ -n "${CI:-}" ]]; then
+        echo "test.sh: CI must run the browser tests and Chromium could not be installed." >&2
+        exit 1
+    fi
+    echo "test.sh: WARNING: no Chromium, the browser tests will be skipped." >&2
+fi
 
 step "ruff check"
 "$BIN/ruff" check .

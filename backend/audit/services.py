@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -24,3 +25,30 @@ def audit_record(
         target_id=str(target.pk) if target is not None else "",
         data=data,
     )
+
+
+def audit_record_many(
+    *,
+    action: str,
+    target_type: str,
+    target_ids: Iterable[Any],
+    actor: models.Model | None = None,
+    **data: Any,
+) -> int:
+    """One event per target id in a single INSERT (batch jobs: the retention purge).
+
+    Same rows as calling ``audit_record`` once per target; ``target_type`` is the model label
+    (``"vault.document"``). Returns the number of events written.
+    """
+    events = [
+        AuditEvent(
+            action=action,
+            actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+            target_type=target_type,
+            target_id=str(target_id),
+            data=data,
+        )
+        for target_id in target_ids
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)

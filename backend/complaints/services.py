@@ -587,6 +587,14 @@ def supervisors_for(complaint: Complaint) -> list[User]:
     return [u for u in candidates if policies.in_jurisdiction(u, complaint)]
 
 
+def inspectors_for(complaint: Complaint) -> list[User]:
+    """Every active inspector whose jurisdiction covers the complaint."""
+    candidates = User.objects.filter(
+        role=Role.INSPECTOR, is_active=True, country=complaint.workplace_country
+    )
+    return [u for u in candidates if policies.in_jurisdiction(u, complaint)]
+
+
 def _evidence_documents(complaint: Complaint) -> list[Document]:
     return list(
         Document.objects.filter(
@@ -843,9 +851,11 @@ def thread_mark_read(*, user: User, complaint: Complaint, at: dt.datetime | None
 
 
 def complaints_escalate_overdue(*, batch_size: int = 200) -> int:
-    """Warn the jurisdiction's supervisors (and the assignee) about each overdue complaint,
-    once per deadline: ``escalated_for`` remembers the deadline warned about, and the
-    notification's event key contains it, so a rerun or a redelivered task sends nothing new."""
+    """Warn the jurisdiction's supervisors (and the assignee) about each overdue complaint —
+    or, when it has neither, every inspector of the jurisdiction, so an overdue case never
+    escalates to nobody — once per deadline: ``escalated_for`` remembers the deadline warned
+    about, and the notification's event key contains it, so a rerun or a redelivered task sends
+    nothing new."""
     now = clock.now()
     pending = (
         Complaint.objects.filter(state__in=OPEN_STATES, due_at__lt=now)
@@ -866,6 +876,8 @@ def complaints_escalate_overdue(*, batch_size: int = 200) -> int:
                 recipients = supervisors_for(complaint)
                 if complaint.assigned_inspector_id:
                     recipients.append(complaint.assigned_inspector)
+                if not recipients:  # no supervisor and nobody assigned: the inspectorate
+                    recipients = inspectors_for(complaint)
                 notify(
                     event="complaint.overdue",
                     event_key=f"complaint:{complaint.id}:overdue:{complaint.due_at.isoformat()}",
@@ -880,7 +892,7 @@ def complaints_escalate_overdue(*, batch_size: int = 200) -> int:
                     action="complaint.escalated",
                     target=complaint,
                     due_at=complaint.due_at.isoformat(),
-                    supervisors=len(recipients),
+                    recipients=len(recipients),
                 )
                 escalated += 1
         if len(batch) < batch_size:

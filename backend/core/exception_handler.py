@@ -11,8 +11,9 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -33,6 +34,24 @@ _DRF_CODES = {
     drf.UnsupportedMediaType: "unsupported_media_type",
     drf.Throttled: "throttled",
 }
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    """What a storage backend raises when it is unreachable or failing: the local disk (OSError:
+    full, read-only, missing) and S3 (botocore: endpoint down, timeouts, error answers)."""
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - boto3 is a dependency
+        pass
+    else:
+        errors += [BotoCoreError, ClientError]
+    return tuple(errors)
+
+
+#: Exceptions that mean "the object store is unavailable": a 503 the client can retry, never a
+#: 500. Services delete what they wrote before re-raising (see backend.vault.blobs).
+STORAGE_ERRORS = _storage_errors()
 
 
 def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -89,6 +108,10 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
     return exc.status_code, envelope(code, str(detail)), headers
 
 
+def _view_name(context: dict[str, Any]) -> str:
+    return context.get("view").__class__.__name__
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, AppError):
@@ -107,8 +130,25 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         status, body = 400, envelope("validation_error", _("Some fields are not valid."), fields)
     elif isinstance(exc, drf.APIException):
         status, body, headers = _from_drf(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        status, body = 413, envelope("request_too_large", _("The request body is too large."))
+    elif isinstance(exc, SuspiciousOperation):
+        # Django's own handler makes these a 400 (too many fields, bad multipart, ...).
+        status, body = 400, envelope("bad_request", _("The request is malformed."))
+    elif isinstance(exc, UnreadablePostError):  # the client went away mid-body
+        status, body = 400, envelope("request_interrupted", _("The request was interrupted."))
+    elif isinstance(exc, STORAGE_ERRORS):
+        logger.warning("Storage unavailable in %s: %s", _view_name(context), type(exc).__name__)
+        status, body = (
+            503,
+            envelope(
+                "storage_unavailable",
+                _("Document storage is unavailable. Nothing was saved; please try again later."),
+            ),
+        )
+        headers = {"Retry-After": "30"}
     else:
-        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        logger.exception("Unhandled error in %s", _view_name(context))
         status, body = 500, envelope("server_error", _("Something went wrong on our side."))
     response = Response(body, status=status, headers=headers)
     return response

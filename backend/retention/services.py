@@ -16,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Role, User
@@ -26,14 +27,14 @@ from backend.core import clock
 from backend.core.errors import AppError, NotFound
 from backend.notifications.models import Notification
 from backend.retention import selectors
-from backend.retention.models import Category, LegalHold, PurgeRun
+from backend.retention.models import Basis, Category, LegalHold, PurgeRun
 from backend.retention.policies import holds_manageable_by
 from backend.retention.schedule import effective_rules
 from backend.vault import keyring
 from backend.vault.crypto import fields
 from backend.vault.models import ResumableUpload, StagedBlob, Vault
 from backend.vault.resumable import resumable_uploads_purge_expired
-from backend.vault.services import document_purge
+from backend.vault.services import documents_purge
 
 logger = logging.getLogger("fairtrail.retention")
 
@@ -150,6 +151,8 @@ def retention_run(
                 counts[key] = _notifications(rule, now, dry_run, batch_size, out_of_time)
             elif rule.category == Category.UNFINISHED_UPLOAD:
                 counts[key] = _uploads(now, dry_run, batch_size, out_of_time)
+            else:
+                counts.update(_issue7_category(rule, now, dry_run, batch_size, out_of_time))
             run.counts = counts
             run.save(update_fields=["counts"])
     except Exception:
@@ -166,44 +169,32 @@ def retention_run(
 
 
 def _documents(rule, now, dry_run, batch_size, out_of_time) -> int:
+    """Walk the due documents in (basis date, pk) order with a keyset cursor, one batch per
+    transaction (``documents_purge``: constant queries per batch). The cursor never rescans
+    what is behind it, so a million tombstones left behind cost nothing; rows another run has
+    locked are skipped (it purges them), and anything missed goes in the next run."""
     due = selectors.documents_due(rule, now)
     if dry_run:
         return due.count()
+    column = "expires_on" if rule.basis == Basis.AFTER_EXPIRY else "created_at"
     purged = 0
-    skipped: set[uuid.UUID] = set()
+    after = None
     while not out_of_time():
-        candidates = list(
-            due.exclude(pk__in=skipped).order_by("pk").values_list("pk", "owner_id")[:batch_size]
-        )
+        page = due
+        if after is not None:
+            value, pk = after
+            page = page.filter(
+                Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}),
+                **{f"{column}__gte": value},
+            )
+        candidates = list(page.order_by(column, "pk").values_list(column, "pk")[:batch_size])
         if not candidates:
             break
-        owners = sorted({owner for _pk, owner in candidates})
-        # Every owner needs a vault row to lock (it holds the trail); create missing ones
-        # first, outside the batch, so the batch only ever locks existing rows in pk order.
-        with_vault = set(
-            Vault.objects.filter(owner_id__in=owners).values_list("owner_id", flat=True)
+        after = candidates[-1]
+        ids = [pk for _value, pk in candidates]
+        purged += len(
+            documents_purge(documents=due.filter(pk__in=ids), reason="retention", skip_locked=True)
         )
-        for owner in User.objects.filter(pk__in=set(owners) - with_vault):
-            keyring.vault_get_or_create(owner)
-        with transaction.atomic():
-            list(
-                Vault.objects.select_for_update()
-                .filter(owner_id__in=owners)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            ids = [pk for pk, _owner in candidates]
-            locked = list(
-                due.filter(pk__in=ids)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("owner")
-                .order_by("pk")
-            )
-            locked_ids = {d.pk for d in locked}
-            skipped.update(pk for pk in ids if pk not in locked_ids)
-            for document in locked:
-                if document_purge(document=document, reason="retention"):
-                    purged += 1
     return purged
 
 
@@ -240,6 +231,27 @@ def _uploads(now, dry_run, batch_size, out_of_time) -> int:
         if done == 0:
             break
     return purged
+
+
+def _issue7_category(rule, now, dry_run, batch_size, out_of_time) -> dict[str, int]:
+    """Accounts, exports, closed complaints, audit and moderation records (their own modules)."""
+    from backend.retention import erasure, exports, purges
+
+    opts = {"dry_run": dry_run, "batch_size": batch_size, "out_of_time": out_of_time}
+    if rule.category == Category.ACCOUNT_ERASURE:
+        return {rule.category: erasure.erasures_run(**opts)}
+    if rule.category == Category.INACTIVE_ACCOUNT:
+        done = erasure.inactive_accounts_run(rule, now, **opts)
+        return {f"{rule.category}:{name}": n for name, n in done.items()}
+    if rule.category == Category.EXPORT:
+        return {rule.category: exports.exports_purge(now=now, **opts)}
+    if rule.category == Category.COMPLAINT_CLOSED:
+        return {rule.category: purges.closed_complaints_purge(rule, now, **opts)}
+    if rule.category == Category.AUDIT_EVENT:
+        return {rule.category: purges.audit_events_purge(rule, now, **opts)}
+    if rule.category == Category.MODERATION_RECORD:
+        return {rule.category: purges.moderation_records_purge(rule, now, **opts)}
+    return {}
 
 
 def purge_report(*, limit: int = 10) -> list[PurgeRun]:

@@ -8,6 +8,7 @@ only when a read jumps, so a full download is one request to S3, not one per seg
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from django.db import transaction
 
 from backend.core.errors import ServiceUnavailable
 
+logger = logging.getLogger("fairtrail.vault")
 READ_AHEAD = 1024 * 1024
 
 
@@ -116,8 +118,21 @@ def open_stream(name: str, start: int = 0) -> BinaryIO:
 
 
 def delete_blob(name: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    # NotADirectoryError: a parent is a file, so the blob cannot exist either.
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         default_storage.delete(name)
+
+
+def abort_quietly(writer: BlobWriter) -> bool:
+    """Abort ``writer`` on a failure path without masking the original error. False when the
+    storage could not confirm the delete (it is failing): the caller keeps its staged record so
+    the purge deletes the blob later."""
+    try:
+        writer.abort()
+    except Exception:
+        logger.warning("could not discard a blob; the purge will retry", exc_info=True)
+        return False
+    return True
 
 
 def delete_blobs_on_commit(names: Sequence[str]) -> None:

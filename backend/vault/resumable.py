@@ -11,6 +11,7 @@ from it without re-sending anything. Plaintext is never written anywhere.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import uuid
@@ -30,7 +31,7 @@ from backend.audit.services import audit_record
 from backend.core import clock
 from backend.core.errors import AppError, Conflict, NotFound
 from backend.vault import keyring
-from backend.vault.blobs import blob_name_for, delete_blob, open_writer
+from backend.vault.blobs import abort_quietly, blob_name_for, delete_blob, open_writer
 from backend.vault.crypto import fields, keys
 from backend.vault.crypto.resume import SegmentEncryptor
 from backend.vault.crypto.streaming import StreamEncryptor
@@ -82,6 +83,12 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             out[key] = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
         except ValueError:
             raise AppError(_("Upload-Metadata is malformed."), code="malformed_metadata") from None
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in out[key]):
+            # NUL and other control characters: PostgreSQL cannot store NUL in text (a 500),
+            # and nothing legitimate in a file name or type contains them.
+            raise AppError(
+                _("Upload-Metadata contains control characters."), code="malformed_metadata"
+            )
     return out
 
 
@@ -116,7 +123,8 @@ def resumable_upload_create(*, owner, length: int, metadata: dict[str, str]) -> 
     vault = keyring.vault_get_or_create(owner)
     segment_size = segment_size_for(length)
     header = StreamEncryptor(data_key, version_id, segment_size, digest=False).header()
-    filename = metadata.get("filename", "")
+    # Only the extension is used; a client's folder ("C:\\Users\\..", "../..") is not.
+    filename = metadata.get("filename", "").replace("\\", "/").rsplit("/", 1)[-1]
     upload = ResumableUpload(
         owner=owner,
         length=length,
@@ -130,8 +138,12 @@ def resumable_upload_create(*, owner, length: int, metadata: dict[str, str]) -> 
     )
     name = blob_name_for(version_id, part=0)
     writer = open_writer(name)
-    writer.write(header)
-    writer.commit()
+    try:
+        writer.write(header)
+        writer.commit()
+    except Exception:
+        abort_quietly(writer)
+        raise
     upload.parts = [{"name": name, "size": len(header)}]
     upload.save(force_insert=True)
     audit_record(action="vault.upload_started", actor=owner, target=upload)
@@ -186,11 +198,13 @@ def resumable_upload_append(
                 code="upload_busy",
             )
     except BaseException:
-        for name in stored:
-            delete_blob(name)
+        # Release the lease first: a failing storage must not leave the upload locked.
         ResumableUpload.objects.filter(pk=upload.pk, lease_token=token).update(
             lease_token=None, lease_until=None
         )
+        for name in stored:
+            with contextlib.suppress(Exception):  # the next PATCH overwrites this part
+                delete_blob(name)
         raise
     for name, value in changes.items():
         setattr(upload, name, value)
@@ -258,11 +272,15 @@ def _encrypt_body(upload, read, body_length, checksum, stored: list[str]) -> dic
         if upload.offset + received == upload.length:
             written += writer.write(encryptor.finish())
     except BaseException:
-        writer.abort()
+        abort_quietly(writer)
         raise
     parts = upload.parts
     if written:
-        writer.commit()
+        try:
+            writer.commit()
+        except BaseException:
+            abort_quietly(writer)
+            raise
         stored.append(name)
         parts = [*parts, {"name": name, "size": written}]
     else:
@@ -316,7 +334,9 @@ def resumable_upload_terminate(*, owner, upload_id) -> None:
 
 def _delete_upload(upload: ResumableUpload) -> None:
     names = [part["name"] for part in upload.parts]
-    names.append(blob_name_for(upload.version_id, part=len(upload.parts)))
+    # The part a killed PATCH was writing: ``<name>.partial`` (local disk) or ``<name>``.
+    next_part = blob_name_for(upload.version_id, part=len(upload.parts))
+    names += [next_part, f"{next_part}.partial"]
     upload.delete()
     for name in names:
         delete_blob(name)

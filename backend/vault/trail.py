@@ -38,7 +38,7 @@ def entry_payload(entry: TrailEntry) -> dict[str, Any]:
     }
 
 
-def trail_append(
+def trail_entry_next(
     *,
     vault: Vault,
     event: str,
@@ -47,12 +47,16 @@ def trail_append(
     version_id: uuid.UUID | None = None,
     sha256: str = "",
     data: dict[str, Any] | None = None,
+    at=None,
 ) -> TrailEntry:
-    """Append one event. The caller must hold ``select_for_update`` on ``vault`` (fresh row)."""
+    """Build the next link of ``vault``'s chain (unsaved) and advance ``vault.trail_length`` and
+    ``trail_head`` in memory. The caller holds ``select_for_update`` on ``vault`` (fresh row)
+    and saves both the entry and the vault in that transaction; building several entries in a
+    row chains them, so a batch can insert them in one statement."""
     entry = TrailEntry(
         vault=vault,
         position=vault.trail_length + 1,
-        at=clock.now(),
+        at=at if at is not None else clock.now(),
         event=event,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "system") if actor is not None else "system",
@@ -64,9 +68,32 @@ def trail_append(
         prev_hash=vault.trail_head,
     )
     entry.entry_hash = chain.entry_hash(entry.prev_hash, entry_payload(entry))
-    entry.save(force_insert=True)
     vault.trail_length = entry.position
     vault.trail_head = entry.entry_hash
+    return entry
+
+
+def trail_append(
+    *,
+    vault: Vault,
+    event: str,
+    actor=None,
+    document_id: uuid.UUID | None = None,
+    version_id: uuid.UUID | None = None,
+    sha256: str = "",
+    data: dict[str, Any] | None = None,
+) -> TrailEntry:
+    """Append one event. The caller must hold ``select_for_update`` on ``vault`` (fresh row)."""
+    entry = trail_entry_next(
+        vault=vault,
+        event=event,
+        actor=actor,
+        document_id=document_id,
+        version_id=version_id,
+        sha256=sha256,
+        data=data,
+    )
+    entry.save(force_insert=True)
     vault.save(update_fields=["trail_length", "trail_head"])
     return entry
 

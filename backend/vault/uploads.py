@@ -15,7 +15,13 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 
-from backend.vault.blobs import BlobWriter, blob_name_for, delete_blob, open_writer
+from backend.vault.blobs import (
+    BlobWriter,
+    abort_quietly,
+    blob_name_for,
+    delete_blob,
+    open_writer,
+)
 from backend.vault.crypto import keys
 from backend.vault.crypto.streaming import SEGMENT_SIZE, StreamEncryptor
 from backend.vault.hashing import ParallelSha256
@@ -109,6 +115,7 @@ class EncryptingBlobWriter:
         )
         self.writer: BlobWriter | None = None
         self.ciphertext_size = 0
+        self.aborted = False
         try:
             self.writer = open_writer(self.name)
             self._write(self.encryptor.header())
@@ -118,7 +125,11 @@ class EncryptingBlobWriter:
 
     def _write(self, data: bytes) -> None:
         if data:
-            self.writer.write(data)
+            try:
+                self.writer.write(data)
+            except Exception:  # storage failing mid-file (disk full, S3 gone): no half blob
+                self.abort()
+                raise
             self.ciphertext_size += len(data)
 
     def write(self, plaintext: bytes) -> None:
@@ -127,7 +138,11 @@ class EncryptingBlobWriter:
 
     def finish(self, *, filename: str = "", declared_content_type: str = "") -> EncryptedBlob:
         self._write(self.encryptor.finalize())
-        self.writer.commit()
+        try:
+            self.writer.commit()
+        except Exception:
+            self.abort()
+            raise
         sha256 = self.hasher.hexdigest()
         self.hasher.close()
         return EncryptedBlob(
@@ -144,10 +159,18 @@ class EncryptingBlobWriter:
         )
 
     def abort(self) -> None:
+        """Delete what was written. Never raises: if the storage cannot confirm the delete, the
+        staged record stays and ``vault.purge_expired_uploads`` deletes the blob later."""
+        if self.aborted:
+            return
+        self.aborted = True
         self.hasher.close()
-        if self.writer is not None:
-            self.writer.abort()
-        delete_blob(self.name)
+        if self.writer is not None and not abort_quietly(self.writer):
+            return
+        try:
+            delete_blob(self.name)
+        except Exception:
+            return
         StagedBlob.objects.filter(id=self.staged.id).delete()
 
 

@@ -311,3 +311,32 @@ def test_bad_edit_is_a_clear_400_and_changes_nothing(client_for, worker, agency)
     review.refresh_from_db()
     assert review.rating_overall == 3 and review.monthly_wage is None
     assert not ReviewRevision.objects.exists()
+
+
+def test_own_review_list_updated_since_returns_only_what_changed(client_for, worker, settings):
+    import time_machine
+
+    settings.AGENCY_FLAGS_TO_REQUEUE = 1
+    edited = make_review(factories.AgencyFactory(), author=worker, comment="first text")
+    flagged = make_review(factories.AgencyFactory(), author=worker, comment="other text")
+    Review.objects.filter(pk=flagged.pk).update(comment_status=CommentStatus.APPROVED)
+    untouched = make_review(factories.AgencyFactory(), author=worker)
+    client = client_for(worker)
+    later = clock.now() + dt.timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        response = client.patch(own_url(edited), {"ratings": {"overall": 1}}, format="json")
+        assert response.status_code == 200
+        # A flag sends the comment back to moderation: the author's app must learn about it.
+        services.review_flag(review=flagged, user=None, reason="fake", client_ip="10.0.0.9")
+    since = (later - dt.timedelta(seconds=1)).isoformat()
+
+    response = client.get("/api/v1/me/reviews/", {"updated_since": since})
+
+    assert response.status_code == 200
+    rows = {row["id"]: row for row in response.json()["results"]}
+    assert set(rows) == {str(edited.id), str(flagged.id)}
+    assert str(untouched.id) not in rows
+    assert rows[str(flagged.id)]["comment_status"] == "pending"
+    bad = client.get("/api/v1/me/reviews/", {"updated_since": "last week"})
+    assert bad.status_code == 400
+    assert "updated_since" in bad.json()["error"]["fields"]

@@ -61,6 +61,25 @@ def test_overdue_complaints_escalate_once_per_deadline():
     assert Notification.objects.filter(event="complaint.overdue").count() == 2
 
 
+def test_overdue_complaint_without_supervisor_or_assignee_reaches_the_inspectorate():
+    with time_machine.travel(T0, tick=False):
+        worker = factories.WorkerFactory()
+        complaint = file_complaint(worker)  # Thailand, Samut Sakhon, fishing
+        local = factories.InspectorFactory()
+        other_sector = factories.InspectorFactory(sectors=["construction"])
+        foreign = factories.InspectorFactory(country="PH")
+
+    with time_machine.travel(T0 + dt.timedelta(days=4), tick=False):
+        assert complaints_escalate_overdue() == 1
+        assert complaints_escalate_overdue() == 0
+
+    alerts = Notification.objects.filter(event="complaint.overdue")
+    recipients = {a.recipient for a in alerts}
+    assert local in recipients
+    assert other_sector not in recipients and foreign not in recipients and worker not in recipients
+    assert all(a.data == {"complaint_id": str(complaint.pk), "state": "submitted"} for a in alerts)
+
+
 def test_queue_shows_due_and_overdue(auth_client):
     with time_machine.travel(T0, tick=False):
         case = Case()

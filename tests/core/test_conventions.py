@@ -149,3 +149,150 @@ def test_lists_answer_if_none_match_with_304(auth_client):
     again = client.get("/api/v1/organisations", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert again.status_code == 304
+
+
+# --- The schema tells the truth about errors and lists -----------------------------------------
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield path, method, operation
+
+
+def test_every_error_response_of_every_operation_has_the_envelope_schema(schema):
+    checked = 0
+    for path, method, operation in _operations(schema):
+        for code, response in operation["responses"].items():
+            if code[0] not in "45":
+                continue
+            ref = response.get("content", {}).get("application/json", {}).get("schema", {})
+            assert ref.get("$ref", "").endswith("/ErrorEnvelope"), (path, method, code)
+            checked += 1
+    assert checked > 100  # every app's endpoints, not only the accounts ones
+    envelope = schema["components"]["schemas"]["ErrorEnvelope"]
+    assert envelope["required"] == ["error"]
+
+
+def _paginated_lists(schema):
+    components = schema["components"]["schemas"]
+    for path, method, operation in _operations(schema):
+        if method != "get":
+            continue
+        body = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
+        ref = body.get("schema", {}).get("$ref", "")
+        properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+        if {"next", "previous", "results"} <= set(properties):
+            yield path, operation, set(properties)
+
+
+def test_paginated_lists_document_their_page_parameters(schema):
+    lists = list(_paginated_lists(schema))
+    assert len(lists) >= 15
+    for path, operation, properties in lists:
+        params = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        expected = {"page", "page_size"} if "count" in properties else {"cursor", "page_size"}
+        assert expected <= params, path
+
+
+def test_no_list_endpoint_is_documented_as_a_bare_array_when_it_answers_a_page(schema):
+    """A list view that paginates must not be documented as a plain JSON array."""
+    bare = {
+        path
+        for path, method, operation in _operations(schema)
+        if method == "get"
+        and operation["responses"]
+        .get("200", {})
+        .get("content", {})
+        .get("application/json", {})
+        .get("schema", {})
+        .get("type")
+        == "array"
+    }
+    # The one plain list: a review's moderation decisions (a handful, never paged).
+    assert bare == {"/api/v1/moderation/reviews/{review_id}/decisions"}
+
+
+@pytest.mark.parametrize(
+    ("path", "factory"),
+    [
+        ("/api/v1/agencies/", None),
+        ("/api/v1/complaints/", WorkerFactory),
+        ("/api/v1/devices/push-tokens", WorkerFactory),
+        ("/api/v1/inspection/queue", InspectorFactory),
+        ("/api/v1/me/devices", WorkerFactory),
+        ("/api/v1/me/reviews/", WorkerFactory),
+        ("/api/v1/moderation/reviews/", ModeratorFactory),
+        ("/api/v1/notifications/", WorkerFactory),
+        ("/api/v1/organisations", InspectorFactory),
+        ("/api/v1/vault/documents/", WorkerFactory),
+        ("/api/v1/vault/grants/", WorkerFactory),
+        ("/api/v1/vault/shared-with-me/", CaseworkerFactory),
+        ("/api/v1/vault/trail/", WorkerFactory),
+    ],
+)
+def test_lists_answer_in_the_documented_shape(schema, api, auth_client, path, factory):
+    documented = {p: props for p, _op, props in _paginated_lists(schema)}
+    client = api if factory is None else auth_client(factory())
+
+    response = client.get(path)
+
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == documented[path]
+
+
+def test_every_operation_is_described(schema):
+    for path, method, operation in _operations(schema):
+        assert operation.get("summary") or operation.get("description"), (path, method)
+        assert any(code[0] in "45" for code in operation["responses"]) or path in {
+            "/api/v1/retention-policy",
+            "/api/v1/vault/public-key",
+        }, (path, method)
+
+
+@pytest.mark.parametrize(
+    ("path", "factory"),
+    [
+        ("/api/v1/agencies/", None),
+        ("/api/v1/complaints/", WorkerFactory),
+        ("/api/v1/inspection/queue", InspectorFactory),
+        ("/api/v1/me/reviews/", WorkerFactory),
+        ("/api/v1/notifications/", WorkerFactory),
+        ("/api/v1/vault/documents/", WorkerFactory),
+        ("/api/v1/vault/trail/", WorkerFactory),
+    ],
+)
+def test_every_kind_of_list_honours_if_none_match(api, auth_client, path, factory):
+    client = api if factory is None else auth_client(factory())
+    first = client.get(path)
+    assert first.status_code == 200 and first["ETag"]
+
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    stale = client.get(path, HTTP_IF_NONE_MATCH='"not-the-etag"')
+
+    assert again.status_code == 304 and again.content == b""
+    assert stale.status_code == 200
+
+
+def test_a_changed_list_gets_a_new_etag(auth_client):
+    from tests.complaints.conftest import file_complaint
+
+    worker = WorkerFactory()
+    client = auth_client(worker)
+    before = client.get("/api/v1/complaints/")
+    file_complaint(worker)
+
+    after = client.get("/api/v1/complaints/", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert len(after.json()["results"]) == 1
+
+
+def test_interactive_docs_are_served_and_point_at_the_schema(api):
+    response = api.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page.lower()
+    assert "/api/v1/schema/" in page

@@ -302,3 +302,20 @@ def test_preferences_are_per_user(auth_client, worker, other_worker):
     theirs = auth_client(other_worker).get("/api/v1/me/notification-preferences").json()
 
     assert theirs["push"] is True
+
+
+def test_push_token_list_updated_since_returns_only_newer_tokens(auth_client, worker):
+    client = auth_client(worker)
+    old = client.post("/api/v1/devices/push-tokens", {"platform": "android", "token": "o" * 40})
+    later = clock.now() + dt.timedelta(minutes=5)
+    with time_machine.travel(later, tick=False):
+        new = client.post("/api/v1/devices/push-tokens", {"platform": "ios", "token": "n" * 40})
+    assert old.status_code == 201 and new.status_code == 201
+    since = (later - dt.timedelta(seconds=1)).isoformat()
+
+    response = client.get("/api/v1/devices/push-tokens", {"updated_since": since})
+
+    assert [t["id"] for t in response.json()["results"]] == [new.json()["id"]]
+    bad = client.get("/api/v1/devices/push-tokens", {"updated_since": "2026-01-31"})
+    assert bad.status_code == 400
+    assert "updated_since" in bad.json()["error"]["fields"]

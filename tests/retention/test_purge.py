@@ -8,6 +8,7 @@ import uuid
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 
 from backend.core import clock
 from backend.notifications.models import Notification
@@ -161,32 +162,46 @@ def test_run_is_idempotent_and_records_counts_only(worker):
         "document:medical_certificate",
         "notification",
         "unfinished_upload",
+        "complaint_closed",
+        "inactive_account:warned",
+        "inactive_account:erased",
+        "account_erasure",
+        "export",
+        "audit_event",
+        "moderation_record",
     }
     assert all(isinstance(v, int) for v in run.counts.values())
 
 
 def test_crash_mid_batch_resumes_on_next_run(worker, monkeypatch):
     documents = [Document.objects.create(owner=worker, kind="payslip") for _ in range(5)]
-    real = services.document_purge
+    real = services.documents_purge
     calls = {"n": 0}
 
     def flaky(**kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:
-            raise RuntimeError("worker killed")
+        if calls["n"] == 2:
+            # Dies inside the second batch's transaction, after its first writes.
+            def crash(**inner):
+                real(**inner)
+                raise RuntimeError("worker killed")
+
+            with transaction.atomic():
+                crash(**kwargs)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "document_purge", flaky)
+    monkeypatch.setattr(services, "documents_purge", flaky)
     with _later(7 * YEAR):
         with pytest.raises(RuntimeError):
             retention_run(dry_run=False, batch_size=2)
         # The first batch (2) committed; the crashed batch rolled back entirely.
         assert Document.objects.filter(deleted_at__isnull=False).count() == 2
         assert PurgeRun.objects.get(dry_run=False, status="failed")
-        monkeypatch.setattr(services, "document_purge", real)
+        monkeypatch.setattr(services, "documents_purge", real)
         run = retention_run(dry_run=False, batch_size=2)
     assert run.counts["document:payslip"] == 3
     assert all(Document.objects.get(pk=d.pk).deleted_at for d in documents)
+    assert TrailEntry.objects.filter(event="delete").count() == 5
 
 
 def test_management_command_runs_and_reports(worker, capsys):

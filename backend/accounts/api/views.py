@@ -265,6 +265,30 @@ class MeDetailApi(APIView):
         user = selectors.user_profile_get(user=request.user)
         return _private(Response(UserOutput(user).data))
 
+    class MeDeleteInput(StrictInputMixin, serializers.Serializer):
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        tags=TAG_ME,
+        summary="Erase your account (confirm with your password)",
+        description=(
+            "Your worker key is destroyed at once (documents and case texts become unreadable "
+            "everywhere), every device is signed out, and the rest is deleted within 24 hours. "
+            "Reviews stay only as anonymous ratings; complaints under legal hold are kept, "
+            "pseudonymised, until the hold ends (docs/privacy.md). A wrong password is a 400 "
+            "and changes nothing."
+        ),
+        request=MeDeleteInput,
+        responses={204: OpenApiResponse(description="Erased."), **errors(400, 401, 403)},
+    )
+    def delete(self, request):
+        from backend.retention.erasure import account_erase_request
+
+        data = self.MeDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_erase_request(user=request.user, password=data.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class MeDeviceListApi(generics.ListAPIView):
     """Signed-in devices, newest first; ``is_current`` marks the one calling.

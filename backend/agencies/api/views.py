@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
@@ -17,6 +17,9 @@ from backend.agencies import policies, presenters, selectors, services
 from backend.agencies.api import serializers as s
 from backend.agencies.models import Agency, Review
 from backend.core.errors import AppError, NotFound, PermissionDenied
+from backend.core.filters import UpdatedSinceFilter
+from backend.core.openapi import paginated
+from backend.core.pagination import PageNumberPagination
 
 ERR_400 = OpenApiResponse(description="Validation error (error envelope).")
 ERR_401 = OpenApiResponse(description="Not signed in.")
@@ -80,6 +83,7 @@ class AgencyListApi(APIView):
 
     @extend_schema(
         operation_id="agencies_list",
+        summary="Search and rank recruitment agencies",
         parameters=[
             OpenApiParameter(
                 "q", str, description="Name or alias; accents, case and typos forgiven."
@@ -93,7 +97,7 @@ class AgencyListApi(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: s.AgencyOutput(many=True), 400: ERR_400},
+        responses={200: paginated(s.AgencyOutput, style="page"), 400: ERR_400},
     )
     def get(self, request):
         params = s.AgencyListParams(data=request.query_params)
@@ -118,7 +122,11 @@ class AgencyListApi(APIView):
 class AgencyDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="agencies_retrieve", responses={200: s.AgencyOutput, 404: ERR_404})
+    @extend_schema(
+        operation_id="agencies_retrieve",
+        summary="One agency with its published statistics",
+        responses={200: s.AgencyOutput, 404: ERR_404},
+    )
     def get(self, request, agency_id):
         agency = selectors.agency_get(agency_id=agency_id)
         if agency is None:
@@ -135,7 +143,7 @@ class AgencyReviewsApi(_PostThrottleMixin, APIView):
     throttle_scope = "review_write"
 
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny()] if self.request.method in ("GET", "HEAD") else super().get_permissions()
 
     def _agency(self, agency_id) -> Agency:
         agency = Agency.objects.select_related("stats").filter(pk=agency_id).first()
@@ -145,8 +153,12 @@ class AgencyReviewsApi(_PostThrottleMixin, APIView):
 
     @extend_schema(
         operation_id="agencies_reviews_list",
+        summary="An agency's published reviews (hidden below k)",
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: s.PublicReviewOutput(many=True), 404: ERR_404},
+        responses={
+            200: paginated(s.PublicReviewOutput, style="page", suppressed=serializers.BooleanField),
+            404: ERR_404,
+        },
         description="Empty with `suppressed: true` until the agency has enough public reviews.",
     )
     def get(self, request, agency_id):
@@ -171,6 +183,7 @@ class AgencyReviewsApi(_PostThrottleMixin, APIView):
 
     @extend_schema(
         operation_id="agencies_reviews_create",
+        summary="Review an agency (verified-phone workers, once per agency)",
         request=s.ReviewInput,
         responses={
             201: s.OwnReviewOutput,
@@ -198,14 +211,24 @@ class AgencyReviewsApi(_PostThrottleMixin, APIView):
 class OwnReviewListApi(APIView):
     @extend_schema(
         operation_id="me_reviews_list",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: s.OwnReviewOutput(many=True), 401: ERR_401},
+        summary="Your reviews",
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only reviews changed after this ISO 8601 instant (for app sync).",
+            ),
+        ],
+        responses={200: paginated(s.OwnReviewOutput, style="page"), 400: ERR_400, 401: ERR_401},
     )
     def get(self, request):
         paginator = PagePagination()
-        page = paginator.paginate_queryset(
-            selectors.own_reviews(user=request.user), request, view=self
+        qs = UpdatedSinceFilter().filter_queryset(
+            request, selectors.own_reviews(user=request.user), self
         )
+        page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
             s.OwnReviewOutput([presenters.present_own_review(r) for r in page], many=True).data
         )
@@ -222,6 +245,7 @@ class OwnReviewDetailApi(_PostThrottleMixin, APIView):
 
     @extend_schema(
         operation_id="me_reviews_retrieve",
+        summary="One of your reviews",
         responses={200: s.OwnReviewOutput, 401: ERR_401, 404: ERR_404},
     )
     def get(self, request, review_id):
@@ -230,6 +254,7 @@ class OwnReviewDetailApi(_PostThrottleMixin, APIView):
 
     @extend_schema(
         operation_id="me_reviews_update",
+        summary="Edit your review (the previous version is kept)",
         request=s.ReviewUpdateInput,
         responses={
             200: s.OwnReviewOutput,
@@ -251,6 +276,7 @@ class OwnReviewDetailApi(_PostThrottleMixin, APIView):
 
     @extend_schema(
         operation_id="me_reviews_destroy",
+        summary="Delete your review",
         responses={204: None, 401: ERR_401, 404: ERR_404, 429: ERR_429},
     )
     def delete(self, request, review_id):
@@ -277,6 +303,7 @@ class ReviewFlagApi(APIView):
 
     @extend_schema(
         operation_id="reviews_flag",
+        summary="Flag a published review for moderation",
         request=s.FlagInput,
         responses={201: s.FlagOutput, 400: ERR_400, 404: ERR_404, 409: ERR_409, 429: ERR_429},
     )
@@ -303,6 +330,7 @@ class ReviewResponseApi(APIView):
 
     @extend_schema(
         operation_id="reviews_respond",
+        summary="The agency's one response to a review (agency representatives)",
         request=s.ResponseInput,
         responses={
             201: s.ResponseOutput,
@@ -332,7 +360,13 @@ class CorridorFeesApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        operation_id="corridors_fees", responses={200: s.CorridorFeesOutput, 400: ERR_400}
+        operation_id="corridors_fees",
+        summary="Fee statistics of a corridor (origin-destination)",
+        parameters=[
+            OpenApiParameter(name, str, OpenApiParameter.PATH, pattern="^[A-Za-z]{2}$")
+            for name in ("origin", "destination")
+        ],
+        responses={200: s.CorridorFeesOutput, 400: ERR_400},
     )
     def get(self, request, origin, destination):
         stats = selectors.corridor_fee_stats(origin=origin, destination=destination)
@@ -352,12 +386,18 @@ def _require_moderator(user) -> None:
 class ModerationQueueApi(APIView):
     @extend_schema(
         operation_id="moderation_reviews_list",
+        summary="Moderation queue (moderators)",
         parameters=[
             OpenApiParameter("queue", str, enum=["comments", "held", "flagged"]),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: s.ModerationItemOutput(many=True), 401: ERR_401, 403: ERR_403},
+        responses={
+            200: paginated(s.ModerationItemOutput, style="page"),
+            400: ERR_400,
+            401: ERR_401,
+            403: ERR_403,
+        },
         description="Comments are shown masked (phone numbers, e-mails and names replaced).",
     )
     def get(self, request):
@@ -403,6 +443,7 @@ def _present_decision(d) -> dict[str, Any]:
 class ModerationDecisionApi(APIView):
     @extend_schema(
         operation_id="moderation_reviews_decisions_list",
+        summary="Moderation decisions on a review (moderators)",
         responses={200: s.DecisionOutput(many=True), 401: ERR_401, 403: ERR_403, 404: ERR_404},
     )
     def get(self, request, review_id):
@@ -415,6 +456,7 @@ class ModerationDecisionApi(APIView):
 
     @extend_schema(
         operation_id="moderation_reviews_decide",
+        summary="Decide on a review: approve or reject its comment, release, remove, dismiss flags",
         request=s.ModerationInput,
         responses={
             201: s.DecisionOutput,

@@ -362,7 +362,7 @@ def review_flag(
         and locked.comment_status == CommentStatus.APPROVED
     ):
         locked.comment_status = CommentStatus.PENDING
-        update_fields.append("comment_status")
+        update_fields += ["comment_status", "updated_at"]  # the author's app syncs on updated_at
     locked.save(update_fields=update_fields)
     review.flag_count, review.comment_status = locked.flag_count, locked.comment_status
     audit_record(action="agencies.review_flagged", actor=actor, target=locked, reason=reason)

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +20,9 @@ from backend.complaints.models import Category, Complaint, Priority, State
 from backend.complaints.stats import complaint_statistics
 from backend.core import clock
 from backend.core.errors import AppError, NotFound, PermissionDenied
-from backend.core.pagination import CursorPagination
+from backend.core.filters import UpdatedSinceFilter
+from backend.core.openapi import paginated
+from backend.core.pagination import CursorPagination, PageNumberPagination
 
 ERRORS = {
     400: OpenApiResponse(description="Validation error (error envelope)."),
@@ -30,6 +31,12 @@ ERRORS = {
     404: OpenApiResponse(description="No such complaint visible to you."),
 }
 CONFLICT = {409: OpenApiResponse(description="Invalid or stale transition (error envelope).")}
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    required=False,
+    description="Only rows changed after this ISO 8601 instant (for app sync).",
+)
 
 SUMMARY_FIELDS = [f for f in s.ComplaintSummaryOutput().fields if f != "due_status"]
 DETAIL_MODEL_FIELDS = [
@@ -89,13 +96,18 @@ def _field_changes(validated: dict) -> tuple[dict, list[str] | None]:
 class ComplaintListCreateApi(APIView):
     @extend_schema(
         operation_id="complaints_list",
-        responses={200: s.ComplaintSummaryOutput(many=True), **ERRORS},
+        summary="Complaints you may see",
+        parameters=[UPDATED_SINCE],
+        responses={200: paginated(s.ComplaintSummaryOutput), **ERRORS},
     )
     def get(self, request):
+        """Your complaints, newest first. ``?updated_since=`` returns those whose state or
+        fields changed after the instant (new messages are synced per thread)."""
         paginator = CursorPagination()
-        page = paginator.paginate_queryset(
-            selectors.complaint_list(user=request.user), request, view=self
+        qs = UpdatedSinceFilter().filter_queryset(
+            request, selectors.complaint_list(user=request.user), self
         )
+        page = paginator.paginate_queryset(qs, request, view=self)
         now = clock.now()
         return paginator.get_paginated_response(
             s.ComplaintSummaryOutput([summary_data(c, now) for c in page], many=True).data
@@ -103,6 +115,7 @@ class ComplaintListCreateApi(APIView):
 
     @extend_schema(
         operation_id="complaints_create",
+        summary="File a complaint or save a draft (idempotent by client_key)",
         request=s.ComplaintCreateInput,
         responses={
             201: s.ComplaintDetailOutput,
@@ -132,13 +145,16 @@ class ComplaintListCreateApi(APIView):
 
 class ComplaintDetailApi(APIView):
     @extend_schema(
-        operation_id="complaints_retrieve", responses={200: s.ComplaintDetailOutput, **ERRORS}
+        operation_id="complaints_retrieve",
+        summary="One complaint, with the actions you may take now",
+        responses={200: s.ComplaintDetailOutput, **ERRORS},
     )
     def get(self, request, complaint_id):
         return detail_response(_visible(request, complaint_id), request.user)
 
     @extend_schema(
         operation_id="complaints_update",
+        summary="Edit a draft",
         request=s.ComplaintFieldsInput,
         responses={200: s.ComplaintDetailOutput, **ERRORS, **CONFLICT},
     )
@@ -156,6 +172,7 @@ class ComplaintDetailApi(APIView):
 class ComplaintTransitionApi(APIView):
     @extend_schema(
         operation_id="complaints_transition",
+        summary="Move a complaint through the workflow",
         request=s.TransitionInput,
         responses={200: s.ComplaintDetailOutput, **ERRORS, **CONFLICT},
     )
@@ -180,6 +197,8 @@ class ComplaintTransitionApi(APIView):
 
 
 class ComplaintMessagesApi(APIView):
+    updated_since_field = "created_at"  # messages never change once written
+
     def _thread(self, request, complaint_id):
         complaint = _visible(request, complaint_id)
         rels = policies.relations(request.user, complaint)
@@ -189,15 +208,19 @@ class ComplaintMessagesApi(APIView):
 
     @extend_schema(
         operation_id="complaints_messages_list",
-        responses={200: s.MessageOutput(many=True), **ERRORS},
+        summary="The complaint's thread (moves your read marker)",
+        parameters=[UPDATED_SINCE],
+        responses={200: paginated(s.MessageOutput), **ERRORS},
     )
     def get(self, request, complaint_id):
+        """The thread, oldest first; ``?updated_since=`` returns messages written after it."""
         complaint, rels = self._thread(request, complaint_id)
         paginator = CursorPagination()
         paginator.ordering = ("created_at", "id")
-        page = paginator.paginate_queryset(
-            selectors.thread(complaint=complaint, rels=rels), request, view=self
+        qs = UpdatedSinceFilter().filter_queryset(
+            request, selectors.thread(complaint=complaint, rels=rels), self
         )
+        page = paginator.paginate_queryset(qs, request, view=self)
         if page:
             services.thread_mark_read(
                 user=request.user, complaint=complaint, at=max(m.created_at for m in page)
@@ -207,6 +230,7 @@ class ComplaintMessagesApi(APIView):
 
     @extend_schema(
         operation_id="complaints_messages_create",
+        summary="Write in the thread, or an internal note (inspectors)",
         request=s.MessageInput,
         responses={201: s.MessageOutput, **ERRORS, **CONFLICT},
     )
@@ -228,6 +252,7 @@ class ComplaintMessagesApi(APIView):
 class ComplaintEvidenceApi(APIView):
     @extend_schema(
         operation_id="complaints_evidence_add",
+        summary="Add documents from your vault as evidence (worker)",
         request=s.EvidenceInput,
         responses={200: s.EvidenceOutput, **ERRORS, **CONFLICT},
     )
@@ -249,6 +274,7 @@ class ComplaintEvidenceApi(APIView):
 class ComplaintInvitationApi(APIView):
     @extend_schema(
         operation_id="complaints_invitations_create",
+        summary="Invite an NGO caseworker to your complaint (worker)",
         request=s.InvitationInput,
         responses={201: s.InvitationOutput, **ERRORS, **CONFLICT},
     )
@@ -265,7 +291,11 @@ class ComplaintInvitationApi(APIView):
 
 
 class ComplaintInvitationDetailApi(APIView):
-    @extend_schema(operation_id="complaints_invitations_destroy", responses={204: None, **ERRORS})
+    @extend_schema(
+        operation_id="complaints_invitations_destroy",
+        summary="Withdraw a caseworker's invitation (worker)",
+        responses={204: None, **ERRORS},
+    )
     def delete(self, request, complaint_id, invitation_id):
         complaint = _visible(request, complaint_id)
         services.invitation_revoke(
@@ -277,6 +307,7 @@ class ComplaintInvitationDetailApi(APIView):
 class ComplaintLookupApi(APIView):
     @extend_schema(
         operation_id="complaints_lookup",
+        summary="Find your complaint by its reference",
         parameters=[OpenApiParameter("reference", str, required=True)],
         responses={200: s.ComplaintDetailOutput, **ERRORS},
     )
@@ -307,6 +338,7 @@ def _choice(request, name: str, choices) -> str | None:
 class InspectionQueueApi(APIView):
     @extend_schema(
         operation_id="inspection_queue",
+        summary="Complaints in your jurisdiction (inspectors)",
         parameters=[
             OpenApiParameter(
                 "view",
@@ -320,7 +352,7 @@ class InspectionQueueApi(APIView):
             OpenApiParameter("sector", str, required=False),
             OpenApiParameter("reference", str, required=False),
         ],
-        responses={200: s.ComplaintSummaryOutput(many=True), **ERRORS},
+        responses={200: paginated(s.ComplaintSummaryOutput, style="page"), **ERRORS},
     )
     def get(self, request):
         if not policies.can_use_queue(request.user):
@@ -350,6 +382,7 @@ class InspectionQueueApi(APIView):
 class ComplaintStatisticsApi(APIView):
     @extend_schema(
         operation_id="complaints_statistics",
+        summary="Complaint statistics for officials (cells below k suppressed)",
         parameters=[OpenApiParameter("country", str, required=False)],
         responses={
             200: OpenApiResponse(

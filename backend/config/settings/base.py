@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "backend.notifications",
     "backend.complaints",
     "backend.retention",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "backend.console",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.console.middleware.ConsoleMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -69,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "backend.console.context.console",
             ],
         },
     },
@@ -188,7 +194,14 @@ RETENTION_DEFAULT_RULES = [
     {"category": "complaint_closed", "basis": "after_closure", "days": 5 * 365},
     {"category": "notification", "basis": "from_creation", "days": 90},
     {"category": "unfinished_upload", "basis": "from_creation", "days": 1},
+    {"category": "inactive_account", "basis": "after_last_sign_in", "days": 730},
+    {"category": "account_erasure", "basis": "from_request", "days": 1},
+    {"category": "export", "basis": "from_creation", "days": 7},
+    {"category": "audit_event", "basis": "from_creation", "days": 6 * 365},
+    {"category": "moderation_record", "basis": "from_creation", "days": 2 * 365},
 ]
+# Inactive accounts are warned this many days before they are erased (once each).
+RETENTION_INACTIVE_WARNING_DAYS = (30, 7)
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
 RETENTION_DEADLINE_SECONDS = env_int("RETENTION_DEADLINE_SECONDS", 1800)
 VAULT_BUNDLE_MAX_DOCUMENTS = env_int("VAULT_BUNDLE_MAX_DOCUMENTS", 50)
@@ -265,6 +278,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.core.openapi.postprocess",  # error envelope on every error, page parameters
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -349,8 +366,21 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": with it Chromium sends "Origin: null" on same-origin form posts and Django's
+# CSRF origin check refuses every sign-in to /admin/ and /console/ (caught by tests/browser/).
+# "same-origin" still sends nothing to other sites.
+SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Web console (docs/console.md) ----------------------------------------------------------
+CONSOLE_IDLE_TIMEOUT_SECONDS = env_int("CONSOLE_IDLE_TIMEOUT_SECONDS", 15 * 60)
+CONSOLE_MAX_FAILED_ATTEMPTS = env_int("CONSOLE_MAX_FAILED_ATTEMPTS", 5)
+CONSOLE_LOCKOUT_SECONDS = env_int("CONSOLE_LOCKOUT_SECONDS", 15 * 60)
+CONSOLE_CLIENT_MAX_FAILURES = env_int("CONSOLE_CLIENT_MAX_FAILURES", 30)
+CONSOLE_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "Fairtrail"
 
 # --- Logging --------------------------------------------------------------------------------
 # Records pass through a filter that masks phone numbers and truncates client IP addresses:

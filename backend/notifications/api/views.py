@@ -101,6 +101,7 @@ class NotificationAckApi(APIView):
 
 class PushTokenListApi(generics.ListAPIView):
     serializer_class = PushTokenOutput
+    filter_backends = [UpdatedSinceFilter]
 
     class PushTokenInput(StrictInputMixin, serializers.Serializer):
         platform = serializers.ChoiceField(choices=PushPlatform.choices)
@@ -112,7 +113,7 @@ class PushTokenListApi(generics.ListAPIView):
     @extend_schema(
         tags=TAGS,
         summary="Push tokens registered for your account",
-        responses={200: PushTokenOutput(many=True), **errors(401)},
+        responses={200: PushTokenOutput(many=True), **errors(400, 401)},
     )
     def get(self, request, *args, **kwargs):
         return _private(super().get(request, *args, **kwargs))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import StreamingHttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -10,10 +14,14 @@ from rest_framework.views import APIView
 
 from backend.accounts.api.schema import errors
 from backend.accounts.api.serializers import StrictInputMixin
+from backend.accounts.models import Role
 from backend.accounts.permissions import IsWorker
+from backend.complaints.policies import can_see_statistics
 from backend.core import clock
-from backend.retention import selectors, services
+from backend.core.errors import NotFound, PermissionDenied
+from backend.retention import exports, selectors, services
 from backend.retention.schedule import effective_rules
+from backend.retention.stats import archived_statistics
 
 TAGS = ["retention"]
 
@@ -125,3 +133,118 @@ def _present(hold, reason):
             "reason": reason,
         }
     ).data
+
+
+# --- erasure, export, archived statistics ----------------------------------------------------
+
+
+class EraseInput(StrictInputMixin, serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class ExportOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    ready_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    size = serializers.IntegerField(source="plaintext_size")
+    sha256 = serializers.CharField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, export) -> str | None:
+        expired = export.expires_at is None or export.expires_at <= clock.now()
+        if export.status != "ready" or expired:
+            return None
+        return f"/api/v1/me/export/{export.id}/download"
+
+
+class MyExportApi(APIView):
+    """Right of access and portability: an archive of everything held about you."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Ask for an export of all your data",
+        description=(
+            "Built in the background; you are notified when it is ready. While one is pending "
+            "the same one is returned (200); a new one is 202."
+        ),
+        request=None,
+        responses={202: ExportOutput, 200: ExportOutput, **errors(401)},
+    )
+    def post(self, request):
+        export, created = exports.export_request(user=request.user)
+        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+        return _private(Response(ExportOutput(export).data, status=code))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Your exports, newest first",
+        responses={200: inline_list("ExportList", "results", ExportOutput), **errors(401)},
+    )
+    def get(self, request):
+        rows = exports.exports_visible_to(request.user).order_by("-created_at")[:20]
+        return _private(Response({"results": ExportOutput(rows, many=True).data}))
+
+
+class MyExportDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS, summary="One of your exports", responses={200: ExportOutput, **errors(401, 404)}
+    )
+    def get(self, request, export_id):
+        export = exports.exports_visible_to(request.user).filter(pk=export_id).first()
+        if export is None:
+            raise NotFound(_("Export not found."))
+        return _private(Response(ExportOutput(export).data))
+
+
+class MyExportDownloadApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Download your export (a ZIP)",
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            **errors(401, 404, 409, 410, e410="The download link has expired."),
+        },
+    )
+    def get(self, request, export_id):
+        export, chunks = exports.export_open(user=request.user, export_id=export_id)
+        response = StreamingHttpResponse(chunks, content_type="application/zip")
+        response["Content-Length"] = str(export.plaintext_size)
+        response["Content-Disposition"] = (
+            f'attachment; filename="fairtrail-export-{export.created_at:%Y%m%d}.zip"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ArchivedComplaintStatisticsApi(APIView):
+    """Counts of complaints whose personal data was destroyed (folded before deletion)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Statistics of erased complaints (anonymous aggregates, k-suppressed)",
+        parameters=[OpenApiParameter("country", str, required=False)],
+        responses={200: OpenApiTypes.OBJECT, **errors(401, 403)},
+    )
+    def get(self, request):
+        if not can_see_statistics(request.user):
+            raise PermissionDenied(_("Only supervisors and administrators see statistics."))
+        country = (request.query_params.get("country") or "").upper() or None
+        if request.user.role == Role.INSPECTOR:
+            country = request.user.country
+        return Response(archived_statistics(country=country))
+
+
+def _private(response: Response) -> Response:
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Authorization"])
+    return response

@@ -65,6 +65,7 @@ class TusMixin:
         return response
 
 
+NOT_SIGNED_IN = OpenApiResponse(description="Not signed in (error envelope).")
 TUS_HEADER = OpenApiParameter(
     "Tus-Resumable", str, OpenApiParameter.HEADER, required=True, enum=[TUS_VERSION]
 )
@@ -102,6 +103,7 @@ class UploadCreateApi(TusMixin, APIView):
         responses={
             201: OpenApiResponse(description="Created; `Location` names the upload."),
             400: OpenApiResponse(description="Bad headers."),
+            401: NOT_SIGNED_IN,
             413: OpenApiResponse(description="Larger than Tus-Max-Size."),
             412: OpenApiResponse(description="Unsupported tus version."),
         },
@@ -130,19 +132,27 @@ class UploadDetailApi(TusMixin, APIView):
 
     @extend_schema(
         operation_id="vault_uploads_head",
+        summary="Offset of a resumable upload (tus HEAD)",
         parameters=[TUS_HEADER],
-        responses={200: None, 404: None, 410: None},
+        responses={200: None, 401: NOT_SIGNED_IN, 404: None, 410: None},
     )
     def head(self, request, upload_id):
         _require_tus(request)
         upload = resumable.resumable_upload_get(owner=request.user, upload_id=upload_id)
         return Response(status=200, headers=tus_headers(upload))
 
+    @extend_schema(
+        operation_id="vault_uploads_offset",
+        summary="Offset of a resumable upload (as HEAD, for clients that cannot send HEAD)",
+        parameters=[TUS_HEADER],
+        responses={200: None, 401: NOT_SIGNED_IN, 404: None, 410: None},
+    )
     def get(self, request, upload_id):
         return self.head(request, upload_id)
 
     @extend_schema(
         operation_id="vault_uploads_patch",
+        summary="Append a chunk to a resumable upload (tus PATCH)",
         request={"application/offset+octet-stream": bytes},
         parameters=[
             TUS_HEADER,
@@ -151,6 +161,8 @@ class UploadDetailApi(TusMixin, APIView):
         ],
         responses={
             204: None,
+            400: OpenApiResponse(description="Bad headers."),
+            401: NOT_SIGNED_IN,
             409: OpenApiResponse(description="Offset mismatch."),
             410: OpenApiResponse(description="Expired."),
             415: OpenApiResponse(description="Wrong Content-Type."),
@@ -180,8 +192,9 @@ class UploadDetailApi(TusMixin, APIView):
 
     @extend_schema(
         operation_id="vault_uploads_terminate",
+        summary="Cancel a resumable upload (tus DELETE)",
         parameters=[TUS_HEADER],
-        responses={204: None, 404: None},
+        responses={204: None, 401: NOT_SIGNED_IN, 404: None},
     )
     def delete(self, request, upload_id):
         _require_tus(request)

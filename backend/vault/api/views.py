@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from backend.core.errors import AppError, NotFound
 from backend.core.filters import UpdatedSinceFilter
+from backend.core.openapi import paginated
 from backend.core.pagination import CursorPagination
 from backend.core.parsers import JSONParser
 from backend.core.throttling import VaultUploadThrottle
@@ -136,7 +137,7 @@ class DocumentListCreateApi(EncryptedUploadMixin, APIView):
             ),
             OpenApiParameter("updated_since", OpenApiTypes.DATETIME, required=False),
         ],
-        responses={200: s.DocumentOutput(many=True), **ERRORS},
+        responses={200: paginated(s.DocumentOutput), **ERRORS},
     )
     def get(self, request):
         include_deleted = request.query_params.get("include_deleted") in ("1", "true")
@@ -190,7 +191,9 @@ def _owned_document(request, document_id) -> Document:
 
 class DocumentDetailApi(APIView):
     @extend_schema(
-        operation_id="vault_documents_retrieve", responses={200: s.DocumentOutput, **ERRORS}
+        operation_id="vault_documents_retrieve",
+        summary="One of your documents (metadata)",
+        responses={200: s.DocumentOutput, **ERRORS},
     )
     def get(self, request, document_id):
         document = _visible_document(request, document_id)
@@ -202,6 +205,7 @@ class DocumentDetailApi(APIView):
 
     @extend_schema(
         operation_id="vault_documents_update",
+        summary="Edit a document's metadata",
         request=s.DocumentUpdateInput,
         responses={200: s.DocumentOutput, **ERRORS},
     )
@@ -215,7 +219,11 @@ class DocumentDetailApi(APIView):
         document.refresh_from_db()
         return Response(serialize_documents([document], request.user)[0])
 
-    @extend_schema(operation_id="vault_documents_destroy", responses={204: None, **ERRORS})
+    @extend_schema(
+        operation_id="vault_documents_destroy",
+        summary="Delete a document (tombstone; its key is destroyed)",
+        responses={204: None, **ERRORS},
+    )
     def delete(self, request, document_id):
         document = _owned_document(request, document_id)
         services.document_delete(owner=request.user, document=document)
@@ -251,6 +259,7 @@ class DocumentVersionCreateApi(EncryptedUploadMixin, APIView):
 class DocumentContentApi(APIView):
     @extend_schema(
         operation_id="vault_documents_content",
+        summary="Download the decrypted content (Range supported)",
         parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False)],
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
@@ -307,6 +316,7 @@ class DocumentContentApi(APIView):
 class DocumentReceiptApi(APIView):
     @extend_schema(
         operation_id="vault_documents_receipt",
+        summary="The signed upload receipt of a version",
         parameters=[OpenApiParameter("version", int, required=False)],
         responses={200: s.ReceiptOutput, **ERRORS},
     )
@@ -333,8 +343,12 @@ class DocumentReceiptApi(APIView):
 class SharedWithMeApi(APIView):
     @extend_schema(
         operation_id="vault_shared_with_me",
-        parameters=[KIND_PARAM],
-        responses={200: s.SharedDocumentOutput(many=True), **ERRORS},
+        summary="Documents shared with you",
+        parameters=[
+            KIND_PARAM,
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME, required=False),
+        ],
+        responses={200: paginated(s.SharedDocumentOutput), **ERRORS},
     )
     def get(self, request):
         qs = selectors.shared_with_me(user=request.user, kind=request.query_params.get("kind"))
@@ -344,7 +358,10 @@ class SharedWithMeApi(APIView):
 
 class GrantListCreateApi(APIView):
     @extend_schema(
-        operation_id="vault_grants_list", responses={200: s.GrantOutput(many=True), **ERRORS}
+        operation_id="vault_grants_list",
+        summary="Your grants (who may see which documents)",
+        parameters=[OpenApiParameter("updated_since", OpenApiTypes.DATETIME, required=False)],
+        responses={200: paginated(s.GrantOutput), **ERRORS},
     )
     def get(self, request):
         paginator, page = paginate(
@@ -354,6 +371,7 @@ class GrantListCreateApi(APIView):
 
     @extend_schema(
         operation_id="vault_grants_create",
+        summary="Share documents with a caseworker or inspector",
         request=s.GrantInput,
         responses={201: s.GrantOutput, **ERRORS},
     )
@@ -373,7 +391,11 @@ class GrantListCreateApi(APIView):
 
 
 class GrantDetailApi(APIView):
-    @extend_schema(operation_id="vault_grants_destroy", responses={204: None, **ERRORS})
+    @extend_schema(
+        operation_id="vault_grants_destroy",
+        summary="Revoke a grant",
+        responses={204: None, **ERRORS},
+    )
     def delete(self, request, grant_id):
         grant = (
             selectors.grant_list(user=request.user).filter(pk=grant_id, owner=request.user).first()
@@ -392,7 +414,10 @@ class TrailApi(APIView):
                 "others", bool, required=False, description="Only events by someone other than you."
             )
         ],
-        responses={200: s.TrailEntryOutput(many=True), **ERRORS},
+        responses={
+            200: paginated(s.TrailEntryOutput, verification=s.TrailVerificationOutput),
+            **ERRORS,
+        },
         description="Your trail, newest first, with `verification` of the whole hash chain.",
     )
     def get(self, request):
@@ -440,6 +465,10 @@ class PublicKeyApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(operation_id="vault_public_key", responses={200: s.PublicKeyOutput})
+    @extend_schema(
+        operation_id="vault_public_key",
+        summary="The platform's public key for checking receipts",
+        responses={200: s.PublicKeyOutput},
+    )
     def get(self, request):
         return Response(s.PublicKeyOutput(public_key_info()).data)

@@ -13,12 +13,14 @@ Rules:
   /JavaScript`` actions), additional actions (``/AA`` on the catalog, pages, annotations or
   form fields), ``/Launch`` and ``/ImportData`` actions, embedded files (``/EmbeddedFiles``,
   ``/EF``, ``/Type /EmbeddedFile``, FileAttachment annotations, ``/GoToE``), RichMedia and XFA
-  forms. ``/OpenAction`` that only opens a page or a URL is fine. The walk visits dictionaries
-  and arrays only, skips subtrees no viewer runs actions from (``INERT_KEYS``: resources,
-  appearance streams, structure tree...) and resolves at most ``MAX_OBJECTS`` indirect
-  objects (``pdf_too_complex`` beyond: a bound on CPU per upload). Stream data (page
-  contents, images, fonts) is never decompressed, so a deflate bomb in a stream costs nothing
-  here. Object streams are inflated by pypdf within its
+  forms, ``/SubmitForm``, ``/GoToR`` (remote files, UNC paths), ``/Rendition``/``/Movie``/
+  ``/Sound`` actions and URI actions with a ``javascript:``, ``vbscript:``, ``data:`` or
+  ``file:`` target. ``/OpenAction`` that only opens a page or a web URL is fine. The walk
+  visits dictionaries and arrays only, skips subtrees no viewer runs actions from
+  (``INERT_KEYS``: resources, appearance streams, structure tree...) and resolves at most
+  ``MAX_OBJECTS`` indirect objects (``pdf_too_complex`` beyond: a bound on CPU per upload).
+  Stream data (page contents, images, fonts) is never decompressed, so a deflate bomb in a
+  stream costs nothing here. Object streams are inflated by pypdf within its
   own output limits (``LimitReachedError`` → ``decompression_bomb``).
 
 PDFs are stored unchanged: their metadata (title, author, producer) is not location data and
@@ -90,7 +92,24 @@ ACTIVE_KEYS = frozenset(
         "/XFA",
     }
 )
-ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/GoToE", "/RichMediaExecute"})
+ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/ImportData",
+        "/GoToE",
+        "/RichMediaExecute",
+        # Send form data to a server / open another (possibly remote, \\host\share: leaks the
+        # reader's Windows credentials) file / play media: none belongs in a pay slip.
+        "/SubmitForm",
+        "/GoToR",
+        "/Rendition",
+        "/Movie",
+        "/Sound",
+    }
+)
+#: URI actions may open web pages, not run script or read local files.
+ACTIVE_URI_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 ACTIVE_SUBTYPES = frozenset({"/RichMedia", "/FileAttachment"})
 ACTIVE_TYPES = frozenset({"/EmbeddedFile"})
 
@@ -156,6 +175,10 @@ def has_active_content(reader: PdfReader) -> bool:
 def _is_active(node: DictionaryObject) -> bool:
     if not ACTIVE_KEYS.isdisjoint(node.keys()):
         return True
+    if node.get("/S") == "/URI":
+        uri = str(node.get("/URI", "")).strip().lower()
+        if uri.startswith(ACTIVE_URI_SCHEMES):
+            return True
     return (
         node.get("/S") in ACTIVE_ACTIONS
         or node.get("/Subtype") in ACTIVE_SUBTYPES
