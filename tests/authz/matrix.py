@@ -84,9 +84,9 @@ def _future() -> str:
 
 
 REVIEW_BODY = {
-    "ratings": {
-        k: 1 for k in ("fees", "contract", "job_accuracy", "treatment", "documents", "wages")
-    }
+    "ratings": dict.fromkeys(
+        ("fees", "contract", "job_accuracy", "treatment", "documents", "wages"), 1
+    )
     | {"overall": 1},
     "recruitment_year": 2024,
     "corridor": {"origin": "MM", "destination": "TH"},
@@ -118,7 +118,9 @@ TABLE: dict[tuple[str, str], Expect] = {
     # --- vault ---
     ("vault-documents", "GET"): own(200),
     # Claiming A's resumable upload as one's own document.
-    ("vault-documents", "POST"): deny(body=lambda w: {"kind": "payslip", "upload_id": w.a.upload_id}),
+    ("vault-documents", "POST"): deny(
+        body=lambda w: {"kind": "payslip", "upload_id": w.a.upload_id}
+    ),
     ("vault-document", "GET"): deny(),
     ("vault-document", "PATCH"): deny(body={"title": "pwned"}),
     ("vault-document", "DELETE"): deny(),
@@ -147,7 +149,7 @@ TABLE: dict[tuple[str, str], Expect] = {
         body=lambda w: {
             "grantee": w.users["ngo_caseworker"].username,
             "document_ids": [w.a.document["id"]],
-        }
+        },
     ),
     ("vault-grant", "DELETE"): deny(),
     ("vault-shared", "GET"): own(200),

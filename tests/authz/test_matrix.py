@@ -143,7 +143,10 @@ def write_counter() -> int:
 def storage_listing() -> tuple:
     root = str(settings.MEDIA_ROOT)
     return tuple(
-        (os.path.relpath(os.path.join(folder, name), root), os.path.getsize(os.path.join(folder, name)))
+        (
+            os.path.relpath(os.path.join(folder, name), root),
+            os.path.getsize(os.path.join(folder, name)),
+        )
         for folder, _dirs, files in sorted(os.walk(root))
         for name in sorted(files)
     )
@@ -316,7 +319,6 @@ def test_admin_requires_a_staff_session():
             failures.append(f"/{endpoint.route}: changed the database")
     print(f"\nauthz admin: {len(endpoints)} admin patterns, {requests} requests")
     assert not failures, "\n".join(failures)
-
 
 
 @pytest.mark.django_db

@@ -161,7 +161,7 @@ def _owner(tag, agency, caseworker, inspector, assignee, supervisor, *, country=
         event="authz.test",
         event_key=f"authz:{user.pk}",
         recipients=[user],
-        subject_ref=str(complaint.pk),
+        subject_ref=complaint.reference,
     )
     owner.notification_id = str(Notification.objects.filter(recipient=user).latest("pk").pk)
     token = notification_services.push_token_register(
