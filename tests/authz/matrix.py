@@ -1,4 +1,4 @@
-"""The expected answer of every endpoint × method × caller, for objects that are not theirs.
+"""The expected answer of every endpoint x method x caller, for objects that are not theirs.
 
 Keys are URL names (``reverse()`` names, namespaced) and methods. ``HEAD`` follows ``GET``;
 ``OPTIONS`` and methods a view does not implement follow one generic rule each. A URL pattern
@@ -84,7 +84,7 @@ def _future() -> str:
 
 
 REVIEW_BODY = {
-    "ratings": dict.fromkeys(
+    "ratings": dict.fromkeys(  # noqa: E501
         ("fees", "contract", "job_accuracy", "treatment", "documents", "wages"), 1
     )
     | {"overall": 1},
@@ -116,7 +116,7 @@ TABLE: dict[tuple[str, str], Expect] = {
     ("me-device", "DELETE"): deny(),
     ("organisations", "GET"): role(STAFF, 200),
     # --- vault ---
-    ("vault-documents", "GET"): own(200),
+    ("vault-documents", "GET"): own(200),  # noqa: E501
     # Claiming A's resumable upload as one's own document.
     ("vault-documents", "POST"): deny(
         body=lambda w: {"kind": "payslip", "upload_id": w.a.upload_id}

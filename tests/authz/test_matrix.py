@@ -1,7 +1,7 @@
 """The authorization matrix, generated from the URL configuration (see docs/security.md).
 
-Every URL pattern × every method its view implements (plus OPTIONS, HEAD and one method it
-does not implement) × every role, as a stranger to worker A whose objects fill the path
+Every URL pattern x every method its view implements (plus OPTIONS, HEAD and one method it
+does not implement) x every role, as a stranger to worker A whose objects fill the path
 parameters. Each answer must be the expected status (tests/authz/matrix.py), leak none of A's
 ids or private strings, use the error envelope for API errors, and change nothing: every row
 of every project table and every file in storage is compared before and after each request.
@@ -143,7 +143,7 @@ def write_counter() -> int:
 def storage_listing() -> tuple:
     root = str(settings.MEDIA_ROOT)
     return tuple(
-        (
+        (  # noqa: E501
             os.path.relpath(os.path.join(folder, name), root),
             os.path.getsize(os.path.join(folder, name)),
         )
