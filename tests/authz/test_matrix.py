@@ -143,7 +143,7 @@ def write_counter() -> int:
 def storage_listing() -> tuple:
     root = str(settings.MEDIA_ROOT)
     return tuple(
-        (  # noqa: E501
+        (
             os.path.relpath(os.path.join(folder, name), root),
             os.path.getsize(os.path.join(folder, name)),
         )
