@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from backend.core.errors import AppError
@@ -22,6 +23,7 @@ from backend.vault.blobs import PartsReader
 from backend.vault.crypto.errors import IntegrityError
 from backend.vault.crypto.streaming import decrypt_range
 from backend.vault.models import Document, DocumentVersion, TrailEvent, Vault
+from backend.vault.services import document_access_record
 from backend.vault.trail import trail_append
 
 logger = logging.getLogger("fairtrail.vault")
@@ -154,3 +156,37 @@ def open_content(
             reader.close()
 
     return ContentStream(version=version, start=start, end=end, chunks=chunks())
+
+
+def content_response(
+    *, request, document: Document, version: DocumentVersion, disposition: str
+) -> StreamingHttpResponse:
+    """Stream ``version`` decrypted as the answer to ``request`` (Range and If-Range honoured)
+    and write the download into the owner's trail. The API and the console both serve files
+    through here, so every download is recorded the same way wherever it comes from."""
+    stream = open_content(
+        document=document,
+        version=version,
+        range_header=request.headers.get("Range"),
+        if_range=request.headers.get("If-Range"),
+    )
+    document_access_record(
+        document=document,
+        actor=request.user,
+        event=TrailEvent.DOWNLOAD,
+        data={"range": [stream.start, stream.end]} if stream.partial else {},
+    )
+    response = StreamingHttpResponse(
+        stream.chunks, content_type=version.content_type, status=206 if stream.partial else 200
+    )
+    response["Content-Length"] = str(stream.length)
+    response["ETag"] = stream.etag
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    if stream.partial:
+        response["Content-Range"] = (
+            f"bytes {stream.start}-{stream.end - 1}/{version.plaintext_size}"
+        )
+    return response

@@ -1,10 +1,12 @@
-"""Two retention runs at once: the work is shared, nothing is deleted twice, nothing crashes.
+"""Two retention runs at once: the work is shared, nothing is deleted or folded twice, nothing
+crashes or deadlocks.
 
 Needs real row locks and concurrent connections, so it runs on PostgreSQL (CI) only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -12,43 +14,81 @@ import time_machine
 from django.db import connection, connections
 
 from backend.audit.models import AuditEvent
+from backend.complaints.models import Complaint
 from backend.core import clock
+from backend.retention.erasure import account_erase
+from backend.retention.models import AccountErasure, ComplaintAggregate, PurgeRun
 from backend.retention.services import retention_run
 from backend.vault.models import Document, TrailEntry
-from tests.factories import WorkerFactory
+from tests import factories
 from tests.retention.conftest import YEAR
+from tests.retention.test_complaints_purge import closed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_concurrent_runs_do_not_double_delete():
+@pytest.fixture(autouse=True)
+def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL (run with DATABASE_URL=postgres://...)")
-    workers = [WorkerFactory() for _ in range(4)]
-    documents = [Document.objects.create(owner=workers[i % 4], kind="payslip") for i in range(40)]
+
+
+def two_runs_at_once(*, later: dt.timedelta, batch_size: int) -> list[PurgeRun]:
+    """Start two real retention runs on their own connections at the same instant."""
     barrier = threading.Barrier(2)
-    counts: list[int] = []
+    runs: list[PurgeRun] = []
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
             barrier.wait()
-            counts.append(retention_run(dry_run=False, batch_size=5).counts["document:payslip"])
+            runs.append(retention_run(dry_run=False, batch_size=batch_size))
         except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
 
-    with time_machine.travel(clock.now() + 7 * YEAR, tick=False):
+    with time_machine.travel(clock.now() + later, tick=False):
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-
     assert errors == []
-    assert sum(counts) == 40
+    return runs
+
+
+def test_two_concurrent_runs_do_not_double_delete():
+    workers = [factories.WorkerFactory() for _ in range(4)]
+    documents = [Document.objects.create(owner=workers[i % 4], kind="payslip") for i in range(40)]
+
+    runs = two_runs_at_once(later=7 * YEAR, batch_size=5)
+
+    assert sum(run.counts["document:payslip"] for run in runs) == 40
     assert Document.objects.filter(deleted_at__isnull=True).count() == 0
     ids = [d.pk for d in documents]
     assert TrailEntry.objects.filter(document_id__in=ids, event="delete").count() == 40
     assert AuditEvent.objects.filter(action="vault.document_purged").count() == 40
+
+
+def test_two_concurrent_runs_fold_each_complaint_once():
+    workers = [factories.WorkerFactory() for _ in range(3)]
+    for i in range(24):
+        closed(workers[i % 3], sector=f"s{i % 4}")
+    erased = [factories.WorkerFactory() for _ in range(4)]
+    for worker in erased:
+        closed(worker)
+        account_erase(user=worker, reason="requested")
+
+    two_runs_at_once(later=6 * YEAR, batch_size=3)
+
+    assert Complaint.objects.count() == 0
+    total = sum(
+        ComplaintAggregate.objects.filter(dimension="total").values_list("count", flat=True)
+    )
+    assert total == 28
+    sectors = dict(
+        ComplaintAggregate.objects.filter(dimension="sector").values_list("key", "count")
+    )
+    assert sectors == {"s0": 6, "s1": 6, "s2": 6, "s3": 6, "fishing": 4}
+    assert AccountErasure.objects.filter(completed_at__isnull=True).count() == 0

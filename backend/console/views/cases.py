@@ -14,7 +14,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from backend.retention.models import LegalHold
 from backend.retention.services import legal_hold_create
 from backend.vault import selectors as vault_selectors
 from backend.vault import services as vault_services
-from backend.vault.content import open_content
+from backend.vault.content import content_response
 from backend.vault.models import Document, TrailEvent
 
 QUEUE_VIEWS = (
@@ -396,34 +396,16 @@ def evidence_content(request, complaint_id, document_id):
     version = document.current_version
     if version is None:
         raise Http404
+    inline = version.content_type in INLINE_TYPES and request.GET.get("download") != "1"
     try:
-        stream = open_content(
+        response = content_response(
+            request=request,
             document=document,
             version=version,
-            range_header=request.headers.get("Range"),
-            if_range=request.headers.get("If-Range"),
+            disposition="inline" if inline else "attachment",
         )
     except AppError as exc:
         return HttpResponse(exc.message, status=exc.status_code, content_type="text/plain")
-    vault_services.document_access_record(
-        document=document,
-        actor=request.user,
-        event=TrailEvent.DOWNLOAD,
-        data={"range": [stream.start, stream.end]} if stream.partial else {},
-    )
-    response = StreamingHttpResponse(
-        stream.chunks, content_type=version.content_type, status=206 if stream.partial else 200
-    )
-    response["Content-Length"] = str(stream.length)
-    response["ETag"] = stream.etag
-    response["Accept-Ranges"] = "bytes"
-    inline = version.content_type in INLINE_TYPES and request.GET.get("download") != "1"
-    response["Content-Disposition"] = "inline" if inline else "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    if stream.partial:
-        response["Content-Range"] = (
-            f"bytes {stream.start}-{stream.end - 1}/{version.plaintext_size}"
-        )
     response.console_content = True
     return response
 

@@ -21,7 +21,7 @@ from backend.core.throttling import VaultUploadThrottle
 from backend.vault import selectors, services
 from backend.vault.api import serializers as s
 from backend.vault.bundles import bundle_stream
-from backend.vault.content import open_content
+from backend.vault.content import content_response
 from backend.vault.crypto.signing import public_key_info
 from backend.vault.models import Document, DocumentKind, TrailEvent
 from backend.vault.resumable import resumable_upload_claim
@@ -285,32 +285,9 @@ class DocumentContentApi(APIView):
             return Response(
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": f'"{version.sha256}"'}
             )
-        stream = open_content(
-            document=document,
-            version=version,
-            range_header=request.headers.get("Range"),
-            if_range=request.headers.get("If-Range"),
+        return content_response(
+            request=request, document=document, version=version, disposition="attachment"
         )
-        services.document_access_record(
-            document=document,
-            actor=request.user,
-            event=TrailEvent.DOWNLOAD,
-            data={"range": [stream.start, stream.end]} if stream.partial else {},
-        )
-        response = StreamingHttpResponse(
-            stream.chunks, content_type=version.content_type, status=206 if stream.partial else 200
-        )
-        response["Content-Length"] = str(stream.length)
-        response["ETag"] = stream.etag
-        response["Accept-Ranges"] = "bytes"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Disposition"] = "attachment"
-        response["X-Content-Type-Options"] = "nosniff"
-        if stream.partial:
-            response["Content-Range"] = (
-                f"bytes {stream.start}-{stream.end - 1}/{version.plaintext_size}"
-            )
-        return response
 
 
 class DocumentReceiptApi(APIView):
