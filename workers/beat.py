@@ -40,6 +40,10 @@ BEAT_SCHEDULE = {
         "task": "notifications.remind_expiring_grants",
         "schedule": crontab(minute=23),
     },
+    "retention-redispatch-exports": {
+        "task": "retention.redispatch_exports",
+        "schedule": 300.0,
+    },
     "retention-run-daily": {
         "task": "retention.run",
         "schedule": crontab(minute=37, hour=3),

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
@@ -52,6 +53,19 @@ def _storage_errors() -> tuple[type[BaseException], ...]:
 #: Exceptions that mean "the object store is unavailable": a 503 the client can retry, never a
 #: 500. Services delete what they wrote before re-raising (see backend.vault.blobs).
 STORAGE_ERRORS = _storage_errors()
+
+
+#: What the database driver raises when the server is down, restarting or unreachable (also a
+#: connection cut mid-query): a 503 the client can retry, never a 500. The next request
+#: reconnects by itself (CONN_HEALTH_CHECKS), so the web process needs no restart.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_unavailable_body() -> dict[str, Any]:
+    return envelope(
+        "database_unavailable",
+        _("The service is temporarily unavailable. Nothing was saved; please try again shortly."),
+    )
 
 
 def envelope(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -147,6 +161,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             ),
         )
         headers = {"Retry-After": "30"}
+    elif isinstance(exc, DATABASE_ERRORS):
+        # The class only: the driver's message names the host and port.
+        logger.warning("Database unavailable in %s: %s", _view_name(context), type(exc).__name__)
+        status, body, headers = 503, database_unavailable_body(), {"Retry-After": "5"}
     else:
         logger.exception("Unhandled error in %s", _view_name(context))
         status, body = 500, envelope("server_error", _("Something went wrong on our side."))

@@ -5,7 +5,8 @@
   "results"}`` for cursor pagination, plus ``"count"`` for page numbers, plus ``extra`` fields.
 - ``postprocess`` (a drf-spectacular postprocessing hook, see ``SPECTACULAR_SETTINGS``) gives
   every 4xx/5xx response without a body schema the ``ErrorEnvelope`` schema, because every error
-  is rendered by ``backend.core.exception_handler`` in that shape, and adds the ``cursor`` /
+  is rendered by ``backend.core.exception_handler`` in that shape (and a 415 to every operation
+  with a request body), and adds the ``cursor`` /
   ``page`` and ``page_size`` query parameters to every paginated list that does not name them.
 """
 
@@ -101,6 +102,11 @@ def postprocess(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if "requestBody" in operation:
+                # DRF answers a body in a media type the view has no parser for with a 415.
+                operation["responses"].setdefault(
+                    "415", {"description": "Unsupported media type (error envelope)."}
+                )
             for code, response in operation["responses"].items():
                 if str(code)[:1] in "45" and not response.get("content"):
                     response["content"] = {"application/json": {"schema": dict(envelope)}}

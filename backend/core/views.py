@@ -1,9 +1,16 @@
 """Django-level error handlers: JSON envelope under /api/, plain pages elsewhere."""
 
+import sys
+
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from backend.core.exception_handler import error_response
+from backend.core.exception_handler import (
+    DATABASE_ERRORS,
+    database_unavailable_body,
+    error_response,
+)
 
 
 def _is_api(request) -> bool:
@@ -18,6 +25,12 @@ def not_found(request, exception=None):
 
 def server_error(request):
     if _is_api(request):
+        # Django calls this inside its ``except`` block: a database outage that surfaced outside
+        # a DRF view (a middleware, the URL resolver) is a 503 there too, not a 500.
+        if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+            response = JsonResponse(database_unavailable_body(), status=503)
+            response["Retry-After"] = "5"
+            return response
         return error_response(500, "server_error", _("Something went wrong on our side."))
     return defaults.server_error(request)
 

@@ -134,6 +134,8 @@ def account_erase(*, user: User, reason: str) -> AccountErasure:
         user.phone = None
         user.phone_verified_at = None
         user.display_name = ""
+        user.country = ""
+        user.preferred_language = settings.LANGUAGE_CODE
         user.region = ""
         user.sectors = []
         user.is_active = False
@@ -239,9 +241,18 @@ def account_erasure_complete(*, erasure_id: uuid.UUID | str) -> dict[str, int] |
                 Vault.objects.filter(owner=user).delete()
                 user.delete()
                 erasure.user = None
+        # One event when the erasure completes and one when it settles, not one per re-check:
+        # a held erasure is re-checked by every run (two overlapping runs included), and a
+        # pass that only finds the holds still in place changes nothing worth recording.
+        changed = (
+            erasure.completed_at is None
+            or erasure.settled_at is not None
+            or any(value for key, value in counts.items() if key != "held_complaints")
+        )
         erasure.completed_at = erasure.completed_at or now
         erasure.save(update_fields=["completed_at", "settled_at", "user"])
-        audit_record(action="retention.account_erased", target=erasure, **counts)
+        if changed:
+            audit_record(action="retention.account_erased", target=erasure, **counts)
     return counts
 
 

@@ -3,7 +3,9 @@
 ``export_request`` (``POST /api/v1/me/export``) creates a pending export, or returns the one
 already pending (one per worker at a time, enforced by a partial unique constraint), and
 enqueues ``retention.build_export`` on commit. ``export_build`` claims it with a conditional
-update (a redelivered task finds nothing to do), streams the ZIP through the vault's
+update (a duplicate task finds nothing to do; a claim older than the task's time limit belongs
+to a dead worker and is taken over), and ``exports_redispatch_stuck`` (every few minutes)
+re-enqueues builds whose message was lost. It streams the ZIP through the vault's
 ``EncryptingBlobWriter`` (plaintext exists only in memory, one segment at a time), wraps the
 data key with the worker key and notifies the worker (the text outside the app says only that
 there is an update). The download link expires with the ``export`` retention rule; expired
@@ -25,6 +27,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -37,7 +40,7 @@ from backend.complaints import sealing
 from backend.complaints.models import Complaint, ComplaintEvent, ComplaintMessage
 from backend.core import clock
 from backend.core.errors import AppError, NotFound
-from backend.core.tasks import enqueue_on_commit
+from backend.core.tasks import enqueue_on_commit, send_task_now
 from backend.notifications.models import Notification
 from backend.notifications.services import notify
 from backend.retention.models import Category, DataExport
@@ -52,9 +55,22 @@ from backend.vault.uploads import EncryptingBlobWriter
 
 logger = logging.getLogger("fairtrail.retention")
 
-#: A build claimed longer ago than this is taken to have died with its worker.
-STALE_BUILD = dt.timedelta(hours=1)
 DEFAULT_TTL_DAYS = 7
+
+
+def stale_build() -> dt.timedelta:
+    """A build claimed longer ago than this died with its worker (the task's hard time limit
+    has passed): a redelivered message may claim it again. Shorter than the broker's visibility
+    timeout, so the message Redis hands back after a worker crash always finds it reclaimable.
+    """
+    return dt.timedelta(
+        seconds=settings.RETENTION_EXPORT_TIME_LIMIT
+        + settings.RETENTION_EXPORT_RECLAIM_MARGIN_SECONDS
+    )
+
+
+#: A pending export older than this lost its build message; the sweep enqueues it again.
+REDISPATCH_GRACE = dt.timedelta(minutes=2)
 
 
 class ExportExpired(AppError):
@@ -101,12 +117,30 @@ def export_request(*, user: User) -> tuple[DataExport, bool]:
 def _claim(export_id) -> DataExport | None:
     now = clock.now()
     claimable = Q(status=DataExport.Status.PENDING) | Q(
-        status=DataExport.Status.BUILDING, claimed_at__lt=now - STALE_BUILD
+        status=DataExport.Status.BUILDING, claimed_at__lt=now - stale_build()
     )
     claimed = DataExport.objects.filter(claimable, pk=export_id).update(
         status=DataExport.Status.BUILDING, claimed_at=now
     )
     return DataExport.objects.select_related("owner").get(pk=export_id) if claimed else None
+
+
+def exports_redispatch_stuck(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Enqueue the build of every export whose message was lost; returns how many.
+
+    Pending past ``REDISPATCH_GRACE``: the broker was down when it was requested (the enqueue
+    is logged and dropped). Building with a stale claim: its worker died and the broker's
+    redelivery did not rebuild it. A duplicate is harmless, the build claims first.
+    """
+    now = now or clock.now()
+    stuck = DataExport.objects.filter(
+        Q(status=DataExport.Status.PENDING, created_at__lt=now - REDISPATCH_GRACE)
+        | Q(status=DataExport.Status.BUILDING, claimed_at__lt=now - stale_build())
+    ).order_by("created_at")
+    ids = [str(pk) for pk in stuck.values_list("pk", flat=True)[:limit]]
+    for export_id in ids:
+        send_task_now("retention.build_export", kwargs={"export_id": export_id})
+    return len(ids)
 
 
 def export_build(*, export_id: uuid.UUID | str) -> bool:

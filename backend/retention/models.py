@@ -19,6 +19,7 @@ from backend.vault.models import DocumentKind
 class Category(models.TextChoices):
     DOCUMENT = "document", _("Vault document")
     COMPLAINT_CLOSED = "complaint_closed", _("Closed complaint")
+    COMPLAINT_DRAFT = "complaint_draft", _("Complaint draft never submitted")
     NOTIFICATION = "notification", _("Notification")
     UNFINISHED_UPLOAD = "unfinished_upload", _("Unfinished upload")
     INACTIVE_ACCOUNT = "inactive_account", _("Inactive account")
@@ -35,6 +36,7 @@ class Basis(models.TextChoices):
     FROM_CREATION = "from_creation", _("From creation")
     AFTER_LAST_SIGN_IN = "after_last_sign_in", _("After the last sign-in")
     FROM_REQUEST = "from_request", _("From the request")
+    AFTER_LAST_CHANGE = "after_last_change", _("After the last change")
 
 
 class RetentionRule(UUIDModel):

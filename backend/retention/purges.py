@@ -1,4 +1,4 @@
-"""Purges of the categories added with issue 7: closed complaints (folded first), audit log
+"""Purges of the categories added with issue 7: closed complaints (folded first), drafts, audit log
 entries and moderation decisions. Each batch is one transaction; candidates are locked with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` so two runs share the work.
 """
@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from backend.agencies.models import ModerationDecision
 from backend.audit.models import AuditEvent
-from backend.complaints.models import Complaint
+from backend.complaints.models import Complaint, State
 from backend.retention.folding import complaints_fold_and_delete
 from backend.retention.selectors import FINISHED_STATES, active_holds
 
@@ -32,8 +32,23 @@ def closed_complaints_due(rule, now: dt.datetime) -> QuerySet[Complaint]:
     )
 
 
-def closed_complaints_purge(rule, now, *, dry_run: bool, batch_size: int, out_of_time) -> int:
-    due = closed_complaints_due(rule, now)
+def draft_complaints_due(rule, now: dt.datetime) -> QuerySet[Complaint]:
+    """Drafts not touched for the rule's period: never submitted, nobody else relies on them."""
+    return Complaint.objects.filter(
+        state=State.DRAFT, updated_at__lt=now - dt.timedelta(days=rule.days)
+    ).exclude(Exists(active_holds(now).filter(complaint=OuterRef("pk"))))
+
+
+def draft_complaints_purge(rule, now, **kwargs) -> int:
+    """Deleted unfolded (``complaints_fold_and_delete`` skips drafts: they were never counted).
+    Their evidence documents stay in the vault under their own rules."""
+    return closed_complaints_purge(rule, now, due=draft_complaints_due(rule, now), **kwargs)
+
+
+def closed_complaints_purge(
+    rule, now, *, dry_run: bool, batch_size: int, out_of_time, due=None
+) -> int:
+    due = closed_complaints_due(rule, now) if due is None else due
     if dry_run:
         return due.count()
     purged = 0

@@ -35,3 +35,26 @@ def rule_for(category: str, document_kind: str = "") -> Rule | None:
         if rule.category == category and rule.document_kind == document_kind:
             return rule
     return None
+
+
+@dataclass(frozen=True)
+class FixedPeriod:
+    """What the schedule does not purge by age, published so the schedule is complete."""
+
+    category: str
+    kept: str
+    days: int | None
+
+
+def fixed_periods() -> list[FixedPeriod]:
+    """Records kept for as long as what they belong to, and the server logs (rotated by the
+    operator, outside the database this engine purges). Not editable: changing them is a code
+    or an operations change, not a schedule row."""
+    return [
+        # The vault trail (uploads, views, downloads, shares: the worker's access log) is a
+        # hash chain the worker relies on as evidence; cutting it would break verification.
+        FixedPeriod("vault_trail", "with_account", None),
+        # Who opened a complaint, its read markers and invitations go with the complaint.
+        FixedPeriod("complaint_access_log", "with_complaint", None),
+        FixedPeriod("server_log", "log_rotation", settings.RETENTION_SERVER_LOG_DAYS),
+    ]

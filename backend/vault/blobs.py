@@ -8,15 +8,18 @@ only when a read jumps, so a full download is one request to S3, not one per seg
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import uuid
 from collections.abc import Sequence
 from typing import BinaryIO, Protocol
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 
+from backend.core import clock
 from backend.core.errors import ServiceUnavailable
 
 logger = logging.getLogger("fairtrail.vault")
@@ -123,6 +126,18 @@ def delete_blob(name: str) -> None:
         default_storage.delete(name)
 
 
+def delete_blobs(names: Sequence[str]) -> None:
+    """Delete many blobs (after commit). On local disk a plain unlink per file: the storage
+    API's existence checks cost more than the deletes themselves."""
+    if not isinstance(default_storage, FileSystemStorage):
+        for name in names:
+            delete_blob(name)
+        return
+    for name in names:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            os.unlink(default_storage.path(name))
+
+
 def abort_quietly(writer: BlobWriter) -> bool:
     """Abort ``writer`` on a failure path without masking the original error. False when the
     storage could not confirm the delete (it is failing): the caller keeps its staged record so
@@ -136,12 +151,29 @@ def abort_quietly(writer: BlobWriter) -> bool:
 
 
 def delete_blobs_on_commit(names: Sequence[str]) -> None:
-    """Delete blobs once the rows that pointed at them are gone for good."""
-    names = list(names)
+    """Delete blobs once the rows that pointed at them are gone for good.
+
+    The names are recorded as ``StagedBlob`` rows in the caller's transaction, dated back past
+    the unfinished-upload period, and those rows are removed once the blobs are. If the process
+    dies after the commit but before the files are deleted (or the storage fails), the next
+    ``vault.purge_expired_uploads`` (every 15 minutes) deletes them: a worker's deletion leaves
+    no blob behind for more than a few minutes, not only when everything goes well.
+    """
+    from backend.vault.models import StagedBlob  # models import nothing from here; no cycle
+
+    names = list(dict.fromkeys(names))
+    if not names:
+        return
+    StagedBlob.objects.bulk_create(
+        [StagedBlob(blob_name=name) for name in names], ignore_conflicts=True
+    )
+    due = clock.now() - dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS + 1)
+    StagedBlob.objects.filter(blob_name__in=names).update(created_at=due)
 
     def _delete() -> None:
         for name in names:
             delete_blob(name)
+        StagedBlob.objects.filter(blob_name__in=names).delete()
 
     transaction.on_commit(_delete)
 

@@ -389,13 +389,24 @@ def plaintext_sha256(blob: EncryptedBlob) -> str:
         digest.close()
 
 
-def resumable_uploads_purge_expired(*, limit: int = 500) -> int:
-    """Delete expired uploads and their parts. Idempotent; safe to run concurrently."""
+def resumable_uploads_purge_expired(
+    *, limit: int = 500, max_age: dt.timedelta | None = None
+) -> int:
+    """Delete expired uploads and their parts. Idempotent; safe to run concurrently.
+
+    ``max_age`` (the retention schedule's ``unfinished_upload`` rule) also removes uploads and
+    staged blobs older than that when it is shorter than ``VAULT_RESUMABLE_EXPIRY_HOURS``.
+    """
+    now = clock.now()
+    period = dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS)
+    if max_age is not None:
+        period = min(period, max_age)
+    expired = Q(expires_at__lte=now) | Q(created_at__lt=now - period)
     purged = 0
-    for upload in ResumableUpload.objects.filter(expires_at__lte=clock.now())[:limit]:
+    for upload in ResumableUpload.objects.filter(expired)[:limit]:
         _delete_upload(upload)
         purged += 1
-    cutoff = clock.now() - dt.timedelta(hours=settings.VAULT_RESUMABLE_EXPIRY_HOURS)
+    cutoff = now - period
     for staged in StagedBlob.objects.filter(created_at__lt=cutoff)[:limit]:
         delete_blob(staged.blob_name)
         delete_blob(f"{staged.blob_name}.partial")

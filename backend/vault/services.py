@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
-from backend.audit.services import audit_record, audit_record_many
+from backend.audit.services import audit_record
 from backend.core import clock
 from backend.core.errors import AppError, NotFound
 from backend.notifications.services import notify
 from backend.vault import keyring
-from backend.vault.blobs import delete_blob, delete_blobs_on_commit
+from backend.vault.blobs import delete_blobs_on_commit
 from backend.vault.crypto.signing import sign_payload
 from backend.vault.ingest import IngestedFile, discard_blob, ingest_blob
 from backend.vault.models import (
@@ -36,7 +35,8 @@ from backend.vault.models import (
     Vault,
 )
 from backend.vault.policies import can_be_grantee
-from backend.vault.trail import trail_append, trail_entry_next
+from backend.vault.purging import documents_purge
+from backend.vault.trail import trail_append
 from backend.vault.uploads import EncryptedBlob
 
 logger = logging.getLogger("fairtrail.vault")
@@ -238,121 +238,12 @@ def document_delete(*, owner: User, document: Document) -> None:
         delete_blobs_on_commit([p["name"] for v in versions for p in v.blob_parts])
 
 
-def _vault_heads_save(vaults: list[Vault]) -> None:
-    """Write the trail length and head of many (locked) vaults in one statement."""
-    if connection.vendor != "postgresql":
-        Vault.objects.bulk_update(vaults, ["trail_length", "trail_head"])
-        return
-    # bulk_update's CASE expressions cost ~1 ms of Python per row; VALUES is flat.
-    table = Vault._meta.db_table
-    values = ", ".join(["(%s::uuid, %s::bigint, %s)"] * len(vaults))
-    params = [p for v in vaults for p in (v.pk, v.trail_length, v.trail_head)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'UPDATE "{table}" AS v SET trail_length = d.length, trail_head = d.head '  # noqa: S608
-            f"FROM (VALUES {values}) AS d(id, length, head) WHERE v.id = d.id",
-            params,
-        )
-
-
 def document_purge(*, document: Document, reason: str) -> bool:
     """System erasure of one document; see ``documents_purge``. Waits for the locks.
 
     Idempotent: returns False (and changes nothing) if the document is already deleted.
     """
     return bool(documents_purge(documents=Document.objects.filter(pk=document.pk), reason=reason))
-
-
-def documents_purge(
-    *, documents: QuerySet[Document], reason: str, skip_locked: bool = False
-) -> list[uuid.UUID]:
-    """System erasure (retention) of a bounded set of documents, set-based, in one transaction
-    with a constant number of queries however many documents and owners it holds.
-
-    ``documents`` (unsliced; a batch, e.g. ``filter(pk__in=ids)``: every lock is held until
-    commit) is evaluated again under the locks, so the caller's conditions (due, not held) are
-    re-checked; already deleted documents are left alone (idempotent). With ``skip_locked``
-    (PostgreSQL) documents locked by another transaction are skipped, not waited for.
-
-    In order: the owners' vault rows are locked in primary-key order (as every vault write does),
-    then the documents; every version's wrapped data key is destroyed and the documents become
-    tombstones in the same transaction (crypto-shredding first: once it commits the content is
-    unreadable everywhere); one ``delete`` trail entry per document is chained onto its owner's
-    trail and all are inserted in one statement, the vault heads advanced in one; one audit
-    event per document. The blob names are recorded as ``StagedBlob`` rows in the same
-    transaction and the blobs deleted after commit, outside any lock; if the process dies in
-    between, the unfinished-upload purge deletes them (after ``VAULT_RESUMABLE_EXPIRY_HOURS``).
-
-    Returns the ids of the documents purged.
-    """
-    owners = sorted(set(documents.order_by().values_list("owner_id", flat=True)))
-    if not owners:
-        return []
-    # Every owner needs a vault row to lock (it holds the trail): create missing ones first,
-    # outside the transaction, so it only ever locks existing rows in pk order.
-    with_vault = set(Vault.objects.filter(owner_id__in=owners).values_list("owner_id", flat=True))
-    for owner in User.objects.filter(pk__in=set(owners) - with_vault):
-        keyring.vault_get_or_create(owner)
-    with transaction.atomic():
-        vaults = {
-            vault.owner_id: vault
-            for vault in Vault.objects.select_for_update()
-            .filter(owner_id__in=owners)
-            .order_by("pk")
-        }
-        rows = list(
-            documents.filter(deleted_at__isnull=True, owner_id__in=list(vaults))
-            .select_for_update(skip_locked=skip_locked, of=("self",))
-            .order_by("pk")
-            .values_list("pk", "owner_id", "current_version_id")
-        )
-        if not rows:
-            return []
-        ids = [pk for pk, _owner, _current in rows]
-        versions = list(
-            DocumentVersion.objects.filter(document_id__in=ids).values_list(
-                "pk", "sha256", "blob_parts"
-            )
-        )
-        now = clock.now()
-        DocumentVersion.objects.filter(document_id__in=ids).update(
-            wrapped_data_key=None, key_destroyed_at=now
-        )
-        Document.objects.filter(pk__in=ids).update(deleted_at=now, sealed_meta=None, updated_at=now)
-        sha_of = {pk: sha256 for pk, sha256, _parts in versions}
-        entries = [
-            trail_entry_next(
-                vault=vaults[owner_id],
-                event=TrailEvent.DELETE,
-                document_id=pk,
-                version_id=current_id if current_id in sha_of else None,
-                sha256=sha_of.get(current_id, ""),
-                data={"reason": reason},
-                at=now,
-            )
-            for pk, owner_id, current_id in rows
-        ]
-        TrailEntry.objects.bulk_create(entries)
-        _vault_heads_save([vaults[owner_id] for owner_id in {owner for _p, owner, _c in rows}])
-        audit_record_many(
-            action="vault.document_purged",
-            target_type=Document._meta.label_lower,
-            target_ids=ids,
-            reason=reason,
-        )
-        names = [part["name"] for _pk, _sha, parts in versions for part in parts]
-        staged = StagedBlob.objects.bulk_create(
-            [StagedBlob(blob_name=name) for name in names], ignore_conflicts=True
-        )
-        staged_ids = [row.pk for row in staged]
-
-        def _delete_blobs() -> None:
-            for name in names:
-                delete_blob(name)
-            StagedBlob.objects.filter(pk__in=staged_ids).delete()
-
-        transaction.on_commit(_delete_blobs)
-    return ids
 
 
 def document_access_record(

@@ -208,6 +208,7 @@ TABLE: dict[tuple[str, str], Expect] = {
     # --- retention ---
     ("retention-policy", "GET"): public(200),
     ("my-legal-holds", "GET"): role(["worker"], 200),
+    ("complaint-legal-holds", "GET"): deny(),
     ("complaint-legal-holds", "POST"): deny(
         body=lambda w: {"reason": "pwned", "ends_at": _future()}
     ),

@@ -49,6 +49,27 @@ def test_caseworker_files_on_behalf_of_a_worker(page, shoot):
 
     assert Complaint.objects.filter(worker=worker).count() == 1
 
+    # Back to the form and send it again: still one complaint, and the case page it leads to
+    # is the one already filed.
+    page.go_back()
+    expect(page.locator("#file-form")).to_be_visible()
+    if not page.input_value("#f-narrative"):  # the form is no-store: it may come back empty
+        page.fill("#f-worker", worker.username)
+        page.select_option("#f-consent-method", "verbal")
+        page.fill("#f-consent-note", "Consent given at the drop-in centre on 3 May.")
+        page.fill("#f-employer", "Sunrise Seafood Co.")
+        page.fill("#f-country", "TH")
+        page.fill("#f-region", "Samut Sakhon")
+        page.fill("#f-sector", "fishing")
+        page.check("#cat-withholding_of_wages")
+        page.check("#cat-retention_of_identity_documents")
+        page.fill("#f-narrative", "The agency took his passport on arrival and keeps his wages.")
+    page.click("#file-submit")
+    expect(page).to_have_url(re.compile(rf"/console/cases/{complaint.pk}/$"))
+    expect(page.locator("#case-reference")).to_have_text(complaint.reference)
+    expect(page.locator(".messages")).to_contain_text("already filed as")
+    assert Complaint.objects.filter(worker=worker).count() == 1
+
     # The caseworker's own list shows it.
     page.click("#nav-cases")
     expect(page.locator("main")).to_contain_text(complaint.reference)

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from backend.agencies.models import CommentStatus, ModerationDecision, Review, ReviewStatus
 from backend.audit.models import AuditEvent
+from backend.complaints.crosstab import month_by_category
 from backend.complaints.models import Supervisor
 from backend.complaints.stats import complaint_statistics
 from backend.console.views.statistics import statistics_rows
@@ -183,8 +184,9 @@ def test_statistics_page_and_csv_are_k_suppressed(settings):
 
     rows = _csv(client.get("/console/statistics.csv"))
     assert rows[0] == ["section", "key", "value"]
-    expected = complaint_statistics(scope=Q(workplace_country="TH"))
-    assert rows[1:] == [[str(v) for v in row] for row in statistics_rows(expected)]
+    scope = Q(workplace_country="TH")
+    expected = statistics_rows(complaint_statistics(scope=scope), month_by_category(scope=scope))
+    assert rows[1:] == [[str(v) for v in row] for row in expected]
     table = {(r[0], r[1]): r[2] for r in rows[1:]}
     assert table[("total", "")] == "13"
     assert table[("by_category", "withholding_of_wages")] == "6"

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -201,6 +202,9 @@ class PrivatePostgres:
             "running as root needs runuser to start PostgreSQL as the postgres user",
         )
         self.prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+        self.own_directory = as_root
+        if as_root:  # pytest's tmp_path sits under root-only (0700) folders postgres cannot enter
+            directory = Path(tempfile.mkdtemp(prefix="fairtrail-pg-"))
         self.directory = directory
         self.data = directory / "pgdata"
         self.port = free_port()
@@ -235,11 +239,18 @@ class PrivatePostgres:
         return self
 
     def restart(self) -> None:
+        # -l: without a log file the server inherits our output pipe and _run never returns.
         self._run(
-            self.pg_ctl, "-D", str(self.data), "-o", self._options(), "-m", "fast", "-w",
-            "restart",
+            self.pg_ctl, "-D", str(self.data), "-o", self._options(), "-m", "fast", "-l",
+            str(self.directory / "postgres.log"), "-w", "restart",
         )  # fmt: skip
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop the cluster and delete its folder (the one made for it when running as root)."""
+        self.stop()
+        if self.own_directory:
+            shutil.rmtree(self.directory, ignore_errors=True)

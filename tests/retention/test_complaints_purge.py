@@ -71,6 +71,31 @@ def test_closed_complaint_kept_five_years_then_folded_and_destroyed():
     )
 
 
+def test_untouched_draft_is_deleted_a_year_after_its_last_change_unfolded():
+    worker = factories.WorkerFactory()
+    draft = file_complaint(worker, submit=False)
+    document = Document.objects.create(owner=worker, kind="employment_contract")
+    attach(draft, document)
+    assert draft.state == State.DRAFT
+    with time_machine.travel(clock.now() + dt.timedelta(days=200), tick=False):
+        edited = file_complaint(worker, submit=False)
+    with time_machine.travel(clock.now() + YEAR + dt.timedelta(days=1), tick=False):
+        assert retention_run(dry_run=True).counts["complaint_draft"] == 1
+        assert Complaint.objects.filter(pk=draft.pk).exists()
+        assert retention_run(dry_run=False).counts["complaint_draft"] == 1
+    assert not Complaint.objects.filter(pk=draft.pk).exists()
+    assert Complaint.objects.filter(pk=edited.pk).exists()  # changed later: its year runs on
+    assert Document.objects.filter(pk=document.pk, deleted_at__isnull=True).exists()
+    assert not ComplaintAggregate.objects.exists()  # never submitted, never counted
+
+
+def test_submitted_complaints_are_not_drafts():
+    worker = factories.WorkerFactory()
+    submitted = file_complaint(worker)
+    assert _run_after(3 * YEAR).counts["complaint_draft"] == 0
+    assert Complaint.objects.filter(pk=submitted.pk).exists()
+
+
 def test_open_and_held_complaints_are_kept(inspector):
     worker = factories.WorkerFactory()
     open_one = file_complaint(worker)

@@ -9,6 +9,7 @@ import logging
 import zipfile
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from backend.accounts.models import User
@@ -67,7 +68,9 @@ def canary(auth_client, django_capture_on_commit_callbacks):
     public review among four others, a notification and a ready export."""
     case = Case()
     worker = case.worker
-    User.objects.filter(pk=worker.pk).update(phone=PHONE, username=PHONE, display_name=NAME)
+    User.objects.filter(pk=worker.pk).update(
+        phone=PHONE, username=PHONE, display_name=NAME, preferred_language="ne", region="Bago"
+    )
     worker.refresh_from_db()
     client = auth_client(worker)
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,6 +127,8 @@ def test_content_is_unreadable_at_once_and_sessions_end(canary, django_capture_o
     assert login.status_code == 401
     user = User.objects.get(pk=worker.pk)
     assert (user.phone, user.display_name, user.is_active) == (None, "", False)
+    assert (user.country, user.region, user.sectors) == ("", "", [])
+    assert user.preferred_language == settings.LANGUAGE_CODE
     assert not user.has_usable_password()
     review = Review.objects.get(pk=canary["review"].pk)
     assert (review.comment_sealed, review.comment_masked) == (None, "")

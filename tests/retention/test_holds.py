@@ -151,3 +151,23 @@ def test_hold_after_worker_key_shredded_keeps_no_reason(auth_client, held_case):
     assert response.status_code == 201
     assert response.json()["reason"] is None
     assert LegalHold.objects.get().sealed_reason is None
+
+
+def test_inspectors_and_the_worker_list_holds_in_force_on_a_complaint(auth_client, held_case):
+    url = f"/api/v1/complaints/{held_case.complaint.pk}/legal-holds"
+    inspector = auth_client(held_case.inspector)
+    assert inspector.get(url).json() == {"results": []}
+    first = _create(inspector, held_case).json()["id"]
+    second = _create(inspector, held_case).json()["id"]
+    assert inspector.post(f"/api/v1/legal-holds/{first}/end").status_code == 200
+    rows = auth_client(held_case.assignee).get(url).json()["results"]
+    assert [(r["id"], r["reason"], r["ends_at"] is not None) for r in rows] == [
+        (second, REASON, True)
+    ]
+    own = auth_client(held_case.worker).get(url).json()["results"]
+    assert [(r["id"], r["reason"]) for r in own] == [(second, REASON)]
+    stranger = factories.WorkerFactory()
+    for user in (stranger, held_case.caseworker, factories.InspectorFactory(country="MY")):
+        response = auth_client(user).get(url)
+        assert response.status_code == 404
+        assert REASON not in response.content.decode()

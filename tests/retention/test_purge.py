@@ -163,6 +163,7 @@ def test_run_is_idempotent_and_records_counts_only(worker):
         "notification",
         "unfinished_upload",
         "complaint_closed",
+        "complaint_draft",
         "inactive_account:warned",
         "inactive_account:erased",
         "account_erasure",
@@ -255,3 +256,27 @@ def test_run_stops_at_deadline_and_next_run_continues(worker):
         assert stopped.reached_deadline is True
         assert stopped.counts["document:payslip"] == 0
         assert retention_run(dry_run=False).counts["document:payslip"] == 1
+
+
+def test_admin_edited_upload_rule_is_applied(worker, settings):
+    from backend.retention.models import RetentionRule
+
+    settings.VAULT_RESUMABLE_EXPIRY_HOURS = 96  # the expiry announced to the client
+    RetentionRule.objects.create(category="unfinished_upload", basis="from_creation", days=3)
+    upload = ResumableUpload.objects.create(
+        owner=worker,
+        length=10,
+        version_id=uuid.uuid4(),
+        wrapped_data_key=b"k",
+        header=b"h",
+        segment_size=65536,
+        expires_at=clock.now() + dt.timedelta(hours=96),
+    )
+    with _later(dt.timedelta(days=2)):
+        assert retention_run(dry_run=True).counts["unfinished_upload"] == 0
+        assert retention_run(dry_run=False).counts["unfinished_upload"] == 0
+    assert ResumableUpload.objects.filter(pk=upload.pk).exists()
+    with _later(dt.timedelta(days=3, hours=1)):
+        assert retention_run(dry_run=True).counts["unfinished_upload"] == 1
+        assert retention_run(dry_run=False).counts["unfinished_upload"] == 1
+    assert not ResumableUpload.objects.filter(pk=upload.pk).exists()

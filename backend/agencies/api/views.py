@@ -366,7 +366,11 @@ class CorridorFeesApi(APIView):
             OpenApiParameter(name, str, OpenApiParameter.PATH, pattern="^[A-Za-z]{2}$")
             for name in ("origin", "destination")
         ],
-        responses={200: s.CorridorFeesOutput, 400: ERR_400},
+        responses={
+            200: s.CorridorFeesOutput,
+            400: ERR_400,
+            404: OpenApiResponse(description="Not two-letter country codes: no such URL."),
+        },
     )
     def get(self, request, origin, destination):
         stats = selectors.corridor_fee_stats(origin=origin, destination=destination)

@@ -96,6 +96,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Trigram/unaccent lookups for agency search; only meaningful (and only loaded) on PostgreSQL.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
+    # A database that is down or unreachable fails a request within seconds (a 503), it does
+    # not hang it until gunicorn's timeout (tests/faults/test_database_restart.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
+        "DATABASE_CONNECT_TIMEOUT", 5
+    )
 
 # --- Cache, broker ----------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
@@ -192,6 +197,7 @@ RETENTION_DEFAULT_RULES = [
         "days": 365,
     },
     {"category": "complaint_closed", "basis": "after_closure", "days": 5 * 365},
+    {"category": "complaint_draft", "basis": "after_last_change", "days": 365},
     {"category": "notification", "basis": "from_creation", "days": 90},
     {"category": "unfinished_upload", "basis": "from_creation", "days": 1},
     {"category": "inactive_account", "basis": "after_last_sign_in", "days": 730},
@@ -204,6 +210,13 @@ RETENTION_DEFAULT_RULES = [
 RETENTION_INACTIVE_WARNING_DAYS = (30, 7)
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
 RETENTION_DEADLINE_SECONDS = env_int("RETENTION_DEADLINE_SECONDS", 1800)
+# Hard time limit of retention.build_export. A build claimed longer ago than this plus the margin
+# died with its worker, and the redelivered message (acks_late) rebuilds it; the sum must stay
+# below the broker's visibility timeout (tests/faults/test_worker_killed_mid_export.py).
+RETENTION_EXPORT_TIME_LIMIT = env_int("RETENTION_EXPORT_TIME_LIMIT", 3000)
+RETENTION_EXPORT_RECLAIM_MARGIN_SECONDS = env_int("RETENTION_EXPORT_RECLAIM_MARGIN_SECONDS", 60)
+# Published in the schedule: how long the operator keeps server logs (their rotation).
+RETENTION_SERVER_LOG_DAYS = env_int("RETENTION_SERVER_LOG_DAYS", 14)
 VAULT_BUNDLE_MAX_DOCUMENTS = env_int("VAULT_BUNDLE_MAX_DOCUMENTS", 50)
 VAULT_TUS_CHECKSUM_MAX_CHUNK = env_int("VAULT_TUS_CHECKSUM_MAX_CHUNK", 8 * 1024 * 1024)
 VAULT_TUS_LEASE_SECONDS = env_int("VAULT_TUS_LEASE_SECONDS", 900)

@@ -10,7 +10,6 @@ version, audit, notifications, evidence access).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -34,6 +33,7 @@ from backend.complaints.models import (
     State,
 )
 from backend.complaints.transitions import rule_for
+from backend.console import filing
 from backend.console.views.common import flash_error, page_of, require
 from backend.core import clock
 from backend.core.errors import AppError
@@ -459,19 +459,33 @@ def _filing_changes(post) -> tuple[dict, dict[str, list[str]]]:
     return changes, errors
 
 
+def _already_filed(request, complaint_id) -> HttpResponse | None:
+    complaint = selectors.complaint_get(user=request.user, complaint_id=complaint_id)
+    if complaint is None:
+        return None
+    messages.info(
+        request,
+        _("This complaint was already filed as %(ref)s; nothing new was filed.")
+        % {"ref": complaint.reference},
+    )
+    return redirect(reverse("console:case", args=[complaint.pk]))
+
+
 @require_http_methods(["GET", "POST"])
 def case_file(request):
+    """Filing for a worker; one filing makes one complaint however often the form is sent
+    (back button, double click): see ``backend.console.filing``."""
     require(request.user.role == Role.NGO_CASEWORKER)
     values = {name: request.POST.get(name, "") for name in FILING_FIELDS}
     categories = [c for c in request.POST.getlist("categories") if c in Category.values]
     errors: dict[str, list[str]] = {}
-    client_key = request.POST.get("client_key") or str(uuid.uuid4())
     if request.method == "POST":
+        key = filing.posted_key(request.session, request.POST.get("client_key"))
         changes, errors = _filing_changes(request.POST)
-        try:
-            key = uuid.UUID(client_key)
-        except ValueError:
-            key = uuid.uuid4()
+        fingerprint = filing.digest(values["worker"], changes, categories)
+        existing = filing.already_filed(request.session, key, values["worker"], fingerprint)
+        if existing and (response := _already_filed(request, existing)):
+            return response
         if not errors:
             submit = (
                 request.POST.get("submit") == "1"
@@ -491,6 +505,7 @@ def case_file(request):
                 if exc.fields:
                     errors["__all__"] = [exc.message]
             else:
+                filing.remember(request.session, key, values["worker"], fingerprint, complaint.pk)
                 if complaint.state == State.DRAFT:
                     messages.info(
                         request,
@@ -502,6 +517,9 @@ def case_file(request):
                         request, _("Complaint %(ref)s filed.") % {"ref": complaint.reference}
                     )
                 return redirect(reverse("console:case", args=[complaint.pk]))
+        client_key = str(key)
+    else:
+        client_key = str(filing.pending_key(request.session))
     return render(
         request,
         "console/file.html",

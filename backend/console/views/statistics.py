@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backend.complaints import policies, selectors
+from backend.complaints.crosstab import month_by_category
 from backend.complaints.models import Category, State
 from backend.complaints.stats import complaint_statistics
+from backend.console.charts import stacked_columns
 from backend.console.views.common import require
 
 BAR_HEIGHT = 22
@@ -57,12 +59,33 @@ def _bars(cells: list[dict], labels: dict | None = None) -> dict:
     }
 
 
+def _crosstab(scope: Q, stats: dict) -> dict:
+    """Month by category, k-suppressed both ways, as a stacked chart and as table rows."""
+    table = month_by_category(scope=scope, stats=stats)
+    labels = dict(Category.choices)
+    rows = [
+        {
+            "month": month,
+            "counts": [table["cells"].get((month, c)) for c in table["categories"]],
+        }
+        for month in table["months"]
+    ]
+    return {
+        "table": table,
+        "chart": stacked_columns(table, labels) if table["cells"] else None,
+        "headers": [str(labels.get(c, c)) for c in table["categories"]],
+        "rows": rows,
+    }
+
+
 @require_GET
 def statistics(request):
     scope, country = _scope(request)
     stats = complaint_statistics(scope=scope)
     charts = {}
+    crosstab = None
     if not stats["suppressed"]:
+        crosstab = _crosstab(scope, stats)
         charts = {
             "month": _bars(stats["by_month"]["cells"]),
             "category": _bars(stats["by_category"]["cells"], dict(Category.choices)),
@@ -83,15 +106,17 @@ def statistics(request):
         {
             "stats": stats,
             "charts": charts,
+            "crosstab": crosstab,
             "country": country,
             "is_admin": request.user.role == "admin",
         },
     )
 
 
-def statistics_rows(stats: dict) -> list[list]:
+def statistics_rows(stats: dict, crosstab: dict | None = None) -> list[list]:
     """The published figures as (section, key, value) rows; suppressed cells are not there,
-    only their number."""
+    only their number. ``crosstab`` (``month_by_category``) adds ``month_category`` rows
+    keyed ``YYYY-MM/category``."""
     rows: list[list] = [["k", "", stats["k"]]]
     if stats["suppressed"]:
         rows.append(["total", "", "suppressed"])
@@ -110,6 +135,10 @@ def statistics_rows(stats: dict) -> list[list]:
         rows.append([name, "", "suppressed" if value is None else value])
     for row in stats["amounts_recovered"]:
         rows.append(["amounts_recovered", row["currency"], row["total"]])
+    if crosstab is not None:
+        for (month, category), count in sorted(crosstab["cells"].items()):
+            rows.append(["month_category", f"{month}/{category}", count])
+        rows.append(["month_category", "suppressed_cells", crosstab["suppressed_cells"]])
     return rows
 
 
@@ -120,7 +149,8 @@ def statistics_csv(request):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "key", "value"])
-    writer.writerows(statistics_rows(stats))
+    crosstab = None if stats["suppressed"] else month_by_category(scope=scope, stats=stats)
+    writer.writerows(statistics_rows(stats, crosstab))
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"complaint-statistics{'-' + country if country else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -20,7 +20,8 @@ from backend.complaints.policies import can_see_statistics
 from backend.core import clock
 from backend.core.errors import NotFound, PermissionDenied
 from backend.retention import exports, selectors, services
-from backend.retention.schedule import effective_rules
+from backend.retention.policies import hold_complaints_visible_to
+from backend.retention.schedule import effective_rules, fixed_periods
 from backend.retention.stats import archived_statistics
 
 TAGS = ["retention"]
@@ -42,14 +43,34 @@ class RetentionPolicyApi(APIView):
         basis = serializers.CharField()
         days = serializers.IntegerField()
 
+    class FixedOutput(serializers.Serializer):
+        category = serializers.CharField()
+        kept = serializers.CharField()
+        days = serializers.IntegerField(allow_null=True)
+
     @extend_schema(
         tags=TAGS,
         summary="The retention schedule",
-        responses={200: inline_list("RetentionPolicy", "rules", RuleOutput)},
+        description=(
+            "`rules` is what the daily run purges (editable by administrators); `fixed` is "
+            "what is kept as long as what it belongs to, and the server logs."
+        ),
+        responses={
+            200: inline_serializer(
+                "RetentionPolicy",
+                {"rules": RuleOutput(many=True), "fixed": FixedOutput(many=True)},
+            )
+        },
     )
     def get(self, request):
         rules = [rule.__dict__ for rule in effective_rules()]
-        return Response({"rules": self.RuleOutput(rules, many=True).data})
+        fixed = [period.__dict__ for period in fixed_periods()]
+        return Response(
+            {
+                "rules": self.RuleOutput(rules, many=True).data,
+                "fixed": self.FixedOutput(fixed, many=True).data,
+            }
+        )
 
 
 class HoldOutput(serializers.Serializer):
@@ -81,7 +102,33 @@ class MyLegalHoldListApi(APIView):
 
 
 class ComplaintLegalHoldCreateApi(APIView):
+    """Inspectors who can see the complaint list its holds in force and put new ones on it;
+    the complaint's worker lists them too (as at ``/me/legal-holds``)."""
+
     permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Legal holds in force on a complaint",
+        responses={
+            200: inline_list("ComplaintLegalHoldList", "results", HoldOutput),
+            **errors(401, 404),
+        },
+    )
+    def get(self, request, complaint_id):
+        complaint = hold_complaints_visible_to(request.user).filter(pk=complaint_id).first()
+        if complaint is None:
+            raise NotFound(_("Complaint not found."))
+        holds = list(
+            selectors.active_holds(clock.now())
+            .filter(complaint=complaint)
+            .select_related("complaint", "worker")
+            .order_by("-created_at")
+        )
+        key = services.worker_key_or_none(complaint.worker) if holds else None
+        return Response(
+            {"results": [_present(hold, services.hold_reason(hold, key=key)) for hold in holds]}
+        )
 
     class Input(StrictInputMixin, serializers.Serializer):
         reason = serializers.CharField(max_length=2000)

@@ -66,6 +66,8 @@ class TusMixin:
 
 
 NOT_SIGNED_IN = OpenApiResponse(description="Not signed in (error envelope).")
+# Every tus request without ``Tus-Resumable: 1.0.0`` is refused before anything else.
+WRONG_TUS_VERSION = OpenApiResponse(description="Unsupported tus version.")
 TUS_HEADER = OpenApiParameter(
     "Tus-Resumable", str, OpenApiParameter.HEADER, required=True, enum=[TUS_VERSION]
 )
@@ -105,7 +107,7 @@ class UploadCreateApi(TusMixin, APIView):
             400: OpenApiResponse(description="Bad headers."),
             401: NOT_SIGNED_IN,
             413: OpenApiResponse(description="Larger than Tus-Max-Size."),
-            412: OpenApiResponse(description="Unsupported tus version."),
+            412: WRONG_TUS_VERSION,
         },
         description="Start a resumable upload (tus 1.0 creation). Then PATCH the bytes to "
         "`Location`, and create the document with `POST /vault/documents/ {upload_id}`.",
@@ -134,7 +136,7 @@ class UploadDetailApi(TusMixin, APIView):
         operation_id="vault_uploads_head",
         summary="Offset of a resumable upload (tus HEAD)",
         parameters=[TUS_HEADER],
-        responses={200: None, 401: NOT_SIGNED_IN, 404: None, 410: None},
+        responses={200: None, 401: NOT_SIGNED_IN, 404: None, 410: None, 412: WRONG_TUS_VERSION},
     )
     def head(self, request, upload_id):
         _require_tus(request)
@@ -145,7 +147,7 @@ class UploadDetailApi(TusMixin, APIView):
         operation_id="vault_uploads_offset",
         summary="Offset of a resumable upload (as HEAD, for clients that cannot send HEAD)",
         parameters=[TUS_HEADER],
-        responses={200: None, 401: NOT_SIGNED_IN, 404: None, 410: None},
+        responses={200: None, 401: NOT_SIGNED_IN, 404: None, 410: None, 412: WRONG_TUS_VERSION},
     )
     def get(self, request, upload_id):
         return self.head(request, upload_id)
@@ -163,7 +165,9 @@ class UploadDetailApi(TusMixin, APIView):
             204: None,
             400: OpenApiResponse(description="Bad headers."),
             401: NOT_SIGNED_IN,
+            404: None,
             409: OpenApiResponse(description="Offset mismatch."),
+            412: WRONG_TUS_VERSION,
             410: OpenApiResponse(description="Expired."),
             415: OpenApiResponse(description="Wrong Content-Type."),
             460: OpenApiResponse(description="Checksum mismatch."),
@@ -194,7 +198,7 @@ class UploadDetailApi(TusMixin, APIView):
         operation_id="vault_uploads_terminate",
         summary="Cancel a resumable upload (tus DELETE)",
         parameters=[TUS_HEADER],
-        responses={204: None, 401: NOT_SIGNED_IN, 404: None},
+        responses={204: None, 401: NOT_SIGNED_IN, 404: None, 412: WRONG_TUS_VERSION},
     )
     def delete(self, request, upload_id):
         _require_tus(request)

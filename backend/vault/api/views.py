@@ -27,6 +27,7 @@ from backend.vault.models import Document, DocumentKind, TrailEvent
 from backend.vault.resumable import resumable_upload_claim
 from backend.vault.trail import actor_ref, trail_verification
 from backend.vault.uploads import EncryptedBlob, EncryptedUpload, EncryptingUploadHandler
+from backend.vault.validation.sniffing import ALLOWED_TYPES
 
 ERRORS = {
     400: OpenApiResponse(description="Validation error (error envelope)."),
@@ -261,9 +262,10 @@ class DocumentContentApi(APIView):
         operation_id="vault_documents_content",
         summary="Download the decrypted content (Range supported)",
         parameters=[OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False)],
+        # Served with the stored type of the file (the vault stores only ALLOWED_TYPES).
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            **{(200, media): OpenApiTypes.BINARY for media in ALLOWED_TYPES},
+            **{(206, media): OpenApiTypes.BINARY for media in ALLOWED_TYPES},
             416: OpenApiResponse(description="Range not satisfiable."),
             410: OpenApiResponse(description="Content destroyed."),
             **ERRORS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from backend.retention.services import purge_report, retention_run
@@ -14,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["run", "dry-run", "report"])
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=None)
 
     def handle(self, *args, action, batch_size, **options):
         if action == "report":
@@ -24,5 +25,7 @@ class Command(BaseCommand):
                     f"{run.status} {json.dumps(run.counts, sort_keys=True)}"
                 )
             return
-        run = retention_run(dry_run=action == "dry-run", batch_size=batch_size)
+        run = retention_run(
+            dry_run=action == "dry-run", batch_size=batch_size or settings.RETENTION_BATCH_SIZE
+        )
         self.stdout.write(json.dumps({"run": str(run.pk), "counts": run.counts}, sort_keys=True))
