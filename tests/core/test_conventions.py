@@ -296,3 +296,12 @@ def test_interactive_docs_are_served_and_point_at_the_schema(api):
     page = response.content.decode()
     assert "swagger-ui" in page.lower()
     assert "/api/v1/schema/" in page
+
+
+def test_account_erasure_documents_its_password_body(schema):
+    """drf-spectacular drops DELETE bodies by default; a client generated from the schema must
+    still know that ``DELETE /me`` needs the password (backend.core.openapi.BodyOnDeleteSchema)."""
+    body = schema["paths"]["/api/v1/me"]["delete"]["requestBody"]
+    assert body["required"] is True
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert schema["components"]["schemas"][ref]["required"] == ["password"]

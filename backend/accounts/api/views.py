@@ -25,6 +25,7 @@ from backend.accounts.permissions import IsStaffRole
 from backend.accounts.policies import devices_visible_to
 from backend.core.errors import NotFound
 from backend.core.filters import UpdatedSinceFilter
+from backend.core.openapi import BodyOnDeleteSchema
 from backend.core.throttling import (
     CodeAccountThrottle,
     CodeClientThrottle,
@@ -237,6 +238,8 @@ class AuthLogoutApi(PublicApi):
 
 
 class MeDetailApi(APIView):
+    schema = BodyOnDeleteSchema()
+
     class MeUpdateInput(StrictInputMixin, serializers.Serializer):
         display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
         preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
