@@ -21,16 +21,7 @@ def test_caseworker_files_on_behalf_of_a_worker(page, shoot):
 
     page.click("#nav-file")
     expect(page.locator("#file-form")).to_be_visible()
-    page.fill("#f-worker", worker.username)
-    page.select_option("#f-consent-method", "verbal")
-    page.fill("#f-consent-note", "Consent given at the drop-in centre on 3 May, witness: Ko Aung.")
-    page.fill("#f-employer", "Sunrise Seafood Co.")
-    page.fill("#f-country", "TH")
-    page.fill("#f-region", "Samut Sakhon")
-    page.fill("#f-sector", "fishing")
-    page.check("#cat-withholding_of_wages")
-    page.check("#cat-retention_of_identity_documents")
-    page.fill("#f-narrative", "The agency took his passport on arrival and keeps his wages.")
+    _fill_filing_form(page, worker)
     page.check("#f-submit")
     shoot("05-file-for-a-worker")
     page.click("#file-submit")
@@ -54,16 +45,7 @@ def test_caseworker_files_on_behalf_of_a_worker(page, shoot):
     page.go_back()
     expect(page.locator("#file-form")).to_be_visible()
     if not page.input_value("#f-narrative"):  # the form is no-store: it may come back empty
-        page.fill("#f-worker", worker.username)
-        page.select_option("#f-consent-method", "verbal")
-        page.fill("#f-consent-note", "Consent given at the drop-in centre on 3 May.")
-        page.fill("#f-employer", "Sunrise Seafood Co.")
-        page.fill("#f-country", "TH")
-        page.fill("#f-region", "Samut Sakhon")
-        page.fill("#f-sector", "fishing")
-        page.check("#cat-withholding_of_wages")
-        page.check("#cat-retention_of_identity_documents")
-        page.fill("#f-narrative", "The agency took his passport on arrival and keeps his wages.")
+        _fill_filing_form(page, worker)
     page.click("#file-submit")
     expect(page).to_have_url(re.compile(rf"/console/cases/{complaint.pk}/$"))
     expect(page.locator("#case-reference")).to_have_text(complaint.reference)
@@ -107,3 +89,16 @@ def test_moderator_approves_a_review(page, shoot):
     decision = ModerationDecision.objects.get(review=review)
     assert decision.moderator == moderator
     assert decision.reason == "No personal data left after masking"
+
+
+def _fill_filing_form(page, worker) -> None:
+    page.fill("#f-worker", worker.username)
+    page.select_option("#f-consent-method", "verbal")
+    page.fill("#f-consent-note", "Consent given at the drop-in centre on 3 May, witness: Ko Aung.")
+    page.fill("#f-employer", "Sunrise Seafood Co.")
+    page.fill("#f-country", "TH")
+    page.fill("#f-region", "Samut Sakhon")
+    page.fill("#f-sector", "fishing")
+    page.check("#cat-withholding_of_wages")
+    page.check("#cat-retention_of_identity_documents")
+    page.fill("#f-narrative", "The agency took his passport on arrival and keeps his wages.")

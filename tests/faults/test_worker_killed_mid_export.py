@@ -22,8 +22,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 import zipfile
@@ -31,7 +29,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.db import transaction
 
 from backend.audit.models import AuditEvent
@@ -42,9 +39,9 @@ from backend.retention.models import DataExport
 from backend.vault.models import StagedBlob
 from backend.vault.resumable import resumable_uploads_purge_expired
 from tests.factories import WorkerFactory
-from tests.faults.servers import ROOT, PrivateRedis, require_postgres
-from tests.notifications.test_worker_end_to_end import make_producer, wait_until
-from tests.workers.test_worker_end_to_end import database_url, stop_worker
+from tests.faults.servers import PrivateRedis, require_postgres
+from tests.notifications.test_worker_end_to_end import make_producer, start_worker, wait_until
+from tests.workers.test_worker_end_to_end import stop_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -54,37 +51,14 @@ VISIBILITY_TIMEOUT = 9  # > TIME_LIMIT + MARGIN, as in production (3000 + 60 < 3
 
 
 def _start_worker(*, broker_url: str, queue: str, data_dir: Path, name: str, **extra_env):
-    log_path = data_dir.parent / f"{name}.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "backend.config.settings.production",
-        "SECRET_KEY": "fault-test-" + uuid.uuid4().hex * 2,
-        "DEBUG": "false",
-        "FAIRTRAIL_MASTER_KEY": django_settings.FAIRTRAIL_MASTER_KEY,
-        "FAIRTRAIL_SIGNING_KEY": django_settings.FAIRTRAIL_SIGNING_KEY,
-        "FAIRTRAIL_DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": broker_url,
-        "STORAGE_BACKEND": "local",
-        "SMS_BACKEND": "tests.notifications.fakes.SinkSmsProvider",
-        "RETENTION_EXPORT_TIME_LIMIT": str(TIME_LIMIT),
-        "RETENTION_EXPORT_RECLAIM_MARGIN_SECONDS": str(MARGIN),
-        "FAULT_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+    return start_worker(
+        broker_url=broker_url, queue=queue, tmp_path=data_dir, name=name,
+        module="tests.faults.fault_worker", log_dir=data_dir.parent,
+        RETENTION_EXPORT_TIME_LIMIT=str(TIME_LIMIT),
+        RETENTION_EXPORT_RECLAIM_MARGIN_SECONDS=str(MARGIN),
+        FAULT_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         **extra_env,
-    }
-    command = [
-        sys.executable, "-m", "tests.faults.fault_worker", "-A", "workers", "worker",
-        "--queues", queue, "--hostname", f"{name}-{queue}@%h",
-        "--pool", "prefork", "--concurrency", "1",
-        "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    process.log_path = log_path
-    return process
+    )  # fmt: skip
 
 
 def _received_task_ids(process) -> list[str]:

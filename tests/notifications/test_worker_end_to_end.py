@@ -67,8 +67,19 @@ def make_producer(broker_url: str, queue: str) -> Celery:
     return app
 
 
-def start_worker(*, broker_url: str, queue: str, tmp_path: Path, name: str, **extra_env):
-    log_path = tmp_path / f"{name}.log"
+def start_worker(
+    *,
+    broker_url: str,
+    queue: str,
+    tmp_path: Path,
+    name: str,
+    module: str = "celery",
+    log_dir: Path | None = None,
+    **extra_env,
+):
+    """A real ``celery worker`` (production settings, prefork, one process) in its own session
+    (``os.killpg`` kills it whole); ``module`` may be a test launcher wrapping Celery's."""
+    log_path = (log_dir or tmp_path) / f"{name}.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "backend.config.settings.production",
@@ -85,7 +96,7 @@ def start_worker(*, broker_url: str, queue: str, tmp_path: Path, name: str, **ex
         **extra_env,
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "workers", "worker",
+        sys.executable, "-m", module, "-A", "workers", "worker",
         "--queues", queue, "--hostname", f"{name}-{queue}@%h",
         "--pool", "prefork", "--concurrency", "1",
         "--without-gossip", "--without-mingle", "--loglevel", "INFO",
