@@ -6,6 +6,8 @@ through a real device-bound JWT (the same path the app takes).
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 
 import pytest
@@ -103,3 +105,15 @@ def redis_url():
             pytest.fail("REDIS_URL is not set in CI: the broker tests must run")
         pytest.skip("needs REDIS_URL (set by .ci/run); the SQLite-only run has no broker")
     return url
+
+
+@pytest.fixture
+def console_output():
+    """The text the configured ``console`` handler writes, captured in memory."""
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)

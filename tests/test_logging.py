@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import logging
 
-import pytest
-
 from backend.core.logging import RedactPersonalDataFilter, mask_phone, redact, truncate_ip
-
-
-@pytest.fixture
-def console_output():
-    """The text the configured ``console`` handler writes, captured in memory."""
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)
 
 
 def test_console_handler_is_configured_with_the_redaction_filter():

@@ -55,6 +55,16 @@ def notifications_due(rule: Rule, now: dt.datetime) -> QuerySet[Notification]:
     return Notification.objects.filter(created_at__lt=now - dt.timedelta(days=rule.days))
 
 
+def complaint_holds(*, complaint, now: dt.datetime) -> list[LegalHold]:
+    """Explicit holds in force on a complaint (or its evidence), newest first; one query."""
+    return list(
+        active_holds(now)
+        .filter(complaint=complaint)
+        .select_related("complaint", "worker")
+        .order_by("-created_at")
+    )
+
+
 def worker_holds(*, worker, now: dt.datetime) -> list[dict[str, Any]]:
     """Explicit holds on the worker's data and implicit ones (evidence of open complaints).
 

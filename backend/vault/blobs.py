@@ -171,8 +171,7 @@ def delete_blobs_on_commit(names: Sequence[str]) -> None:
     StagedBlob.objects.filter(blob_name__in=names).update(created_at=due)
 
     def _delete() -> None:
-        for name in names:
-            delete_blob(name)
+        delete_blobs(names)
         StagedBlob.objects.filter(blob_name__in=names).delete()
 
     transaction.on_commit(_delete)

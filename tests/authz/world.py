@@ -175,15 +175,22 @@ def _owner(tag, agency, caseworker, inspector, assignee, supervisor, *, country=
     return owner
 
 
-def build_world() -> World:
+def case_team():
+    """An agency serving MM → TH and a Thai case team for the owners' complaints:
+    ``(agency, caseworker, inspector, assignee, supervisor)``."""
     agency = factories.AgencyFactory(country="MM")
     Corridor.objects.create(agency=agency, origin="MM", destination="TH")
-    # A's case team; the callers below are strangers of the same roles.
     caseworker = factories.CaseworkerFactory()
     inspector = factories.InspectorFactory(country="TH")
     assignee = factories.InspectorFactory(country="TH")
     supervisor = factories.InspectorFactory(country="TH")
     Supervisor.objects.create(user=supervisor)
+    return agency, caseworker, inspector, assignee, supervisor
+
+
+def build_world() -> World:
+    # A's case team; the callers below are strangers of the same roles.
+    agency, caseworker, inspector, assignee, supervisor = case_team()
     a = _owner("A", agency, caseworker, inspector, assignee, supervisor)
     b = _owner("B", agency, caseworker, inspector, assignee, supervisor)
     public_review = _review(agency, factories.WorkerFactory())

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from backend.accounts.models import Role
 from backend.accounts.services import device_sign_in
-from backend.agencies.models import AgencyRepresentative, Corridor
-from backend.complaints.models import Supervisor
+from backend.agencies.models import AgencyRepresentative
 from backend.vault.keyring import vault_get_or_create
 from tests import factories
-from tests.authz.world import Owner, _owner
+from tests.authz.world import Owner, _owner, case_team
 
 ROLES = (
     "anonymous",
@@ -41,13 +40,7 @@ class FuzzWorld:
 
 
 def build_fuzz_world() -> FuzzWorld:
-    agency = factories.AgencyFactory(country="MM")
-    Corridor.objects.create(agency=agency, origin="MM", destination="TH")
-    caseworker = factories.CaseworkerFactory()
-    inspector = factories.InspectorFactory(country="TH")
-    assignee = factories.InspectorFactory(country="TH")
-    supervisor = factories.InspectorFactory(country="TH")
-    Supervisor.objects.create(user=supervisor)
+    agency, caseworker, inspector, assignee, supervisor = case_team()
     owner = _owner("A", agency, caseworker, inspector, assignee, supervisor)
     representative = factories.UserFactory(role=Role.AGENCY_REPRESENTATIVE)
     AgencyRepresentative.objects.create(user=representative, agency=agency)

@@ -4,7 +4,6 @@ nor (for names and titles, which no filter can recognise) in the records themsel
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 
@@ -22,17 +21,6 @@ PASSWORD = "a-long-canary-passphrase"
 NAME = "Canary Thida Win"
 TITLE = "CANARY-LOG-TITLE-51e0"
 IP = "203.0.113.77"
-
-
-@pytest.fixture
-def console_output():
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)
 
 
 def _lifecycle(sms, capture) -> None:

@@ -119,12 +119,7 @@ class ComplaintLegalHoldCreateApi(APIView):
         complaint = hold_complaints_visible_to(request.user).filter(pk=complaint_id).first()
         if complaint is None:
             raise NotFound(_("Complaint not found."))
-        holds = list(
-            selectors.active_holds(clock.now())
-            .filter(complaint=complaint)
-            .select_related("complaint", "worker")
-            .order_by("-created_at")
-        )
+        holds = selectors.complaint_holds(complaint=complaint, now=clock.now())
         key = services.worker_key_or_none(complaint.worker) if holds else None
         return Response(
             {"results": [_present(hold, services.hold_reason(hold, key=key)) for hold in holds]}
