@@ -7,10 +7,10 @@ so it can be kept longer than the personal data it refers to.
 from django.conf import settings
 from django.db import models
 
-from backend.core.models import UUIDModel
+from backend.core.models import TimeOrderedUUIDModel
 
 
-class AuditEvent(UUIDModel):
+class AuditEvent(TimeOrderedUUIDModel):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

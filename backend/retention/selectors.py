@@ -21,34 +21,37 @@ def active_holds(now: dt.datetime) -> QuerySet[LegalHold]:
     return LegalHold.objects.filter(ended_at__isnull=True, ends_at__gt=now)
 
 
-def document_held_q(now: dt.datetime) -> Q:
-    """A document is held explicitly, through a hold on a complaint it is evidence of, or
-    implicitly as evidence of a complaint that is not finished."""
+def document_holds(now: dt.datetime) -> tuple[Exists, Exists, Exists]:
+    """The three ways a document is held: explicitly, through a hold on a complaint it is
+    evidence of, or implicitly as evidence of a complaint that is not finished."""
     holds = active_holds(now)
     evidence = ComplaintEvidence.objects.filter(document=OuterRef("pk"))
     return (
-        Q(Exists(holds.filter(document=OuterRef("pk"))))
-        | Q(
-            Exists(
-                holds.filter(
-                    document__isnull=True,
-                    complaint__evidence__document=OuterRef("pk"),
-                )
-            )
-        )
-        | Q(Exists(evidence.exclude(complaint__state__in=FINISHED_STATES)))
+        Exists(holds.filter(document=OuterRef("pk"))),
+        Exists(holds.filter(document__isnull=True, complaint__evidence__document=OuterRef("pk"))),
+        Exists(evidence.exclude(complaint__state__in=FINISHED_STATES)),
     )
 
 
+def document_held_q(now: dt.datetime) -> Q:
+    explicit, through_complaint, as_evidence = document_holds(now)
+    return Q(explicit) | Q(through_complaint) | Q(as_evidence)
+
+
 def documents_due(rule: Rule, now: dt.datetime) -> QuerySet[Document]:
-    """Live documents of ``rule``'s kind whose period has run out and that nobody holds."""
+    """Live documents of ``rule``'s kind whose period has run out and that nobody holds.
+
+    Each hold is its own ``NOT EXISTS`` (not ``NOT (a OR b OR c)``), so PostgreSQL plans them
+    as anti-joins against the few holds instead of three subqueries per document."""
     cutoff = now - dt.timedelta(days=rule.days)
     qs = Document.objects.filter(kind=rule.document_kind, deleted_at__isnull=True)
     if rule.basis == Basis.AFTER_EXPIRY:
         qs = qs.filter(expires_on__lt=cutoff.date())
     else:
         qs = qs.filter(created_at__lt=cutoff)
-    return qs.exclude(document_held_q(now))
+    for held in document_holds(now):
+        qs = qs.exclude(held)
+    return qs
 
 
 def notifications_due(rule: Rule, now: dt.datetime) -> QuerySet[Notification]:

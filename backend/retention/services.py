@@ -27,15 +27,15 @@ from backend.core import clock
 from backend.core.errors import AppError, NotFound
 from backend.notifications.models import Notification
 from backend.retention import selectors
-from backend.retention.models import Basis, Category, LegalHold, PurgeRun
+from backend.retention.models import Category, LegalHold, PurgeRun
 from backend.retention.policies import holds_manageable_by
 from backend.retention.schedule import effective_rules
+from backend.retention.walk import due_documents_purge
 from backend.vault import keyring
 from backend.vault.crypto import fields
-from backend.vault.models import ResumableUpload, StagedBlob, Vault
-from backend.vault.purging import BlobDeleter
+from backend.vault.models import BlobDeletion, ResumableUpload, StagedBlob, Vault
+from backend.vault.purging import BLOB_DELETION_GRACE
 from backend.vault.resumable import resumable_uploads_purge_expired
-from backend.vault.services import documents_purge
 
 logger = logging.getLogger("fairtrail.retention")
 
@@ -147,7 +147,7 @@ def retention_run(
         for rule in effective_rules():
             key = rule.category if not rule.document_kind else f"document:{rule.document_kind}"
             if rule.category == Category.DOCUMENT:
-                counts[key] = _documents(rule, now, dry_run, batch_size, out_of_time)
+                counts[key] = due_documents_purge(rule, now, dry_run, batch_size, out_of_time)
             elif rule.category == Category.NOTIFICATION:
                 counts[key] = _notifications(rule, now, dry_run, batch_size, out_of_time)
             elif rule.category == Category.UNFINISHED_UPLOAD:
@@ -167,83 +167,6 @@ def retention_run(
     run.save(update_fields=["status", "finished_at", "reached_deadline", "counts"])
     logger.info("retention run finished", extra={"run": str(run.pk), "dry_run": dry_run})
     return run
-
-
-def _documents(rule, now, dry_run, batch_size, out_of_time) -> int:
-    """Walk the due documents in (basis date, pk) order with a keyset cursor, one batch per
-    transaction (``documents_purge``: constant queries per batch). The cursor never rescans
-    what is behind it, so a million tombstones left behind cost nothing; rows another run has
-    locked are skipped (it purges them), and anything missed goes in the next run.
-
-    A batch is the key range up to the ``batch_size``-th due document, not a list of ids: the
-    range re-evaluated under the locks is an index range scan (``document_live_kind_*``), where
-    ``pk IN (1,000 ids)`` cost more to quote and plan than the rest of the batch. The batch
-    shrinks below ``batch_size`` when batches take longer than ``BATCH_TARGET_SECONDS`` (the
-    locks are held that long); the blobs of a batch are deleted in the background
-    (``BlobDeleter``) while the next one runs, and all of them before this returns."""
-    due = selectors.documents_due(rule, now)
-    if dry_run:
-        return due.count()
-    column = "expires_on" if rule.basis == Basis.AFTER_EXPIRY else "created_at"
-    purged = 0
-    after = None
-    size = batch_size
-    with BlobDeleter() as blobs:
-        while not out_of_time():
-            page, end = _documents_page(due, column, after, size)
-            if page is None:
-                break
-            started = time.monotonic()
-            purged += len(
-                documents_purge(
-                    documents=page, reason="retention", skip_locked=True, blob_deleter=blobs
-                )
-            )
-            size = _next_batch_size(size, time.monotonic() - started, batch_size)
-            if end is None:
-                break
-            after = end
-    return purged
-
-
-#: A purge batch holds its row locks until it commits: aim at this much time per batch.
-BATCH_TARGET_SECONDS = 0.4
-MIN_BATCH = 50
-
-
-def _next_batch_size(size: int, seconds: float, largest: int) -> int:
-    """Shrink the batch when one took longer than ``BATCH_TARGET_SECONDS`` (a large table, a
-    busy disk or a checkpoint), grow it back by a quarter when it took less than half."""
-    if seconds > BATCH_TARGET_SECONDS:
-        return max(MIN_BATCH, min(size - 1, int(size * BATCH_TARGET_SECONDS / seconds)))
-    if seconds < BATCH_TARGET_SECONDS / 2:
-        return min(largest, size + max(1, size // 4))
-    return size
-
-
-def _documents_page(due, column, after, batch_size):
-    """The next batch after ``after``: ``(queryset, its last key)``, ``(queryset, None)`` for
-    the last one, ``(None, None)`` when nothing is left."""
-    page = due
-    if after is not None:
-        page = page.filter(_keyset(column, after, ">"))
-    end = page.order_by(column, "pk").values_list(column, "pk")[batch_size - 1 : batch_size].first()
-    if end is not None:
-        return page.filter(_keyset(column, end, "<=")), end
-    return (page, None) if page.exists() else (None, None)
-
-
-def _keyset(column: str, key: tuple, op: str) -> Q:
-    """``(column, pk) > key`` or ``(column, pk) <= key``, with the bound on ``column`` alone
-    repeated so PostgreSQL uses it as the index range."""
-    value, pk = key
-    if op == ">":
-        return Q(**{f"{column}__gte": value}) & (
-            Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk})
-        )
-    return Q(**{f"{column}__lte": value}) & (
-        Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lte": pk})
-    )
 
 
 def _notifications(rule, now, dry_run, batch_size, out_of_time) -> int:
@@ -276,6 +199,12 @@ def _uploads(rule, now, dry_run, batch_size, out_of_time) -> int:
                 Q(expires_at__lte=now) | Q(created_at__lt=now - period)
             ).count()
             + StagedBlob.objects.filter(created_at__lt=now - period).count()
+            + sum(
+                len(names)
+                for names in BlobDeletion.objects.filter(
+                    created_at__lt=now - BLOB_DELETION_GRACE
+                ).values_list("blob_names", flat=True)
+            )
         )
     purged = 0
     while not out_of_time():

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backend.core.models import TimeStampedModel, UUIDModel
+from backend.core.models import TimeOrderedUUIDModel, TimeStampedModel, UUIDModel
 
 
 def new_actor_salt() -> bytes:
@@ -60,9 +60,10 @@ class Document(TimeStampedModel):
     # Single-column indexes that the composite ones below cover are left out: the retention
     # purge's tombstone UPDATE cannot be HOT (``deleted_at`` is in the partial indexes'
     # predicate), so every index is one more B-tree insert per purged document. ``owner`` is
-    # covered by ``(owner, created_at)``/``(owner, updated_at)``; ``kind``, ``expires_on``
-    # and ``created_at`` by the live ``(kind, date, id)`` ones (reminders, retention);
-    # ``updated_at`` (sync) is always filtered with the owner or a grant.
+    # covered by ``(owner, created_at)``; ``kind``, ``expires_on`` and ``created_at`` by the
+    # live ``(kind, date, id)`` ones (reminders, retention); ``updated_at`` (sync) is always
+    # filtered with the owner or a grant. The agency indexes are
+    # partial: most documents name no agency, and a NULL entry is an insert like any other.
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     owner = models.ForeignKey(
@@ -73,7 +74,12 @@ class Document(TimeStampedModel):
     )
     kind = models.CharField(max_length=32, choices=DocumentKind.choices)
     agency = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     issued_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
@@ -86,14 +92,21 @@ class Document(TimeStampedModel):
     #: verified badge relies on these, so relabelling a photo cannot earn a badge.
     kind_at_upload = models.CharField(max_length=32, blank=True)
     agency_at_upload = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            # By owner: lists, sync (``updated_since``, ordered by ``updated_at``: a worker has
+            # tens to hundreds of documents, sorted in memory) and the verified badge. No index
+            # on ``updated_at``: every tombstone would cost one more insert.
             models.Index(fields=["owner", "-created_at"]),
-            models.Index(fields=["owner", "updated_at"]),
             # The retention purge walks live documents of one kind in (basis date, id) order
             # with a keyset cursor; tombstones drop out of these, so a million of them behind
             # the cursor cost nothing.
@@ -107,6 +120,16 @@ class Document(TimeStampedModel):
                 condition=Q(deleted_at__isnull=True),
                 name="document_live_kind_expires",
             ),
+            models.Index(
+                fields=["agency"],
+                condition=Q(agency__isnull=False),
+                name="document_agency",
+            ),
+            models.Index(
+                fields=["agency_at_upload"],
+                condition=Q(agency_at_upload__isnull=False),
+                name="document_agency_at_upload",
+            ),
         ]
 
     @property
@@ -117,7 +140,10 @@ class Document(TimeStampedModel):
 class DocumentVersion(UUIDModel):
     """One stored file. ``id`` is the key id written in the ciphertext header."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    #: No index of its own: ``version_number_unique`` (document, number) covers it.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     number = models.PositiveIntegerField()
     #: Ordered ``[{"name": ..., "size": ...}]``: the ciphertext is their concatenation (a tus
     #: upload keeps the parts it arrived in rather than copying them into one object).
@@ -151,19 +177,26 @@ class TrailEvent(models.TextChoices):
     INTEGRITY_FAILURE = "integrity_failure", _("Integrity check failed")
 
 
-class TrailEntry(UUIDModel):
+class TrailEntry(TimeOrderedUUIDModel):
     """One link of a worker's hash chain. Never updated; erased only with the whole vault.
 
     ``document_id``/``version_id`` are plain UUIDs, not foreign keys, so the trail outlives a
     crypto-shredded document and still proves that it existed.
     """
 
-    vault = models.ForeignKey(Vault, on_delete=models.CASCADE, related_name="trail")
+    #: Indexed by ``trail_position_unique`` (vault, position); ``actor`` only where it is set
+    #: (system entries, such as every retention ``delete``, have none).
+    vault = models.ForeignKey(Vault, on_delete=models.CASCADE, related_name="trail", db_index=False)
     position = models.PositiveBigIntegerField()
     at = models.DateTimeField()
     event = models.CharField(max_length=32, choices=TrailEvent.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor_role = models.CharField(max_length=32)
     #: The actor's id as text, hashed into the chain (the FK may later be nulled by erasure).
@@ -178,6 +211,9 @@ class TrailEntry(UUIDModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["vault", "position"], name="trail_position_unique")
+        ]
+        indexes = [
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="trail_actor")
         ]
         ordering = ["vault", "position"]
 
@@ -211,6 +247,20 @@ class StagedBlob(UUIDModel):
     """
 
     blob_name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class BlobDeletion(UUIDModel):
+    """The blobs of one purge batch, written in the batch's transaction and deleted after it
+    commits; the row goes once the files are gone.
+
+    One row per batch rather than a ``StagedBlob`` per blob: at a million documents two row
+    writes per blob were a tenth of the purge. If the process dies between the commit and the
+    deletes (or the storage fails), the row stays and ``vault.purge_expired_uploads`` deletes
+    the blobs later (deleting a blob twice is harmless).
+    """
+
+    blob_names = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
 

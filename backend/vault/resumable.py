@@ -37,6 +37,7 @@ from backend.vault.crypto.resume import SegmentEncryptor
 from backend.vault.crypto.streaming import StreamEncryptor
 from backend.vault.hashing import ParallelSha256
 from backend.vault.models import ResumableUpload, StagedBlob
+from backend.vault.purging import blob_deletions_finish
 from backend.vault.uploads import EncryptedBlob, max_upload_bytes, segment_size_for
 
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
@@ -412,4 +413,4 @@ def resumable_uploads_purge_expired(
         delete_blob(f"{staged.blob_name}.partial")
         staged.delete()
         purged += 1
-    return purged
+    return purged + blob_deletions_finish(now=now, limit=limit)

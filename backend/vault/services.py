@@ -218,8 +218,10 @@ def document_delete(*, owner: User, document: Document) -> None:
             raise NotFound(_("Document not found."))
         now = clock.now()
         versions = list(document.versions.all())
+        # The receipt goes too: it describes a file nobody can read any more (kind, size,
+        # time); the trail keeps the hash that proves it existed.
         DocumentVersion.objects.filter(document=document).update(
-            wrapped_data_key=None, key_destroyed_at=now
+            wrapped_data_key=None, key_destroyed_at=now, receipt={}
         )
         document.deleted_at = now
         document.sealed_meta = None

@@ -174,3 +174,16 @@ def test_make_targets_call_the_scripts():
     for script in ("bootstrap.sh", "run.sh", "test.sh", "lock.sh", "compose-secrets.sh"):
         assert (ROOT / "scripts" / script).stat().st_mode & 0o111, f"{script} is not executable"
     assert (ROOT / ".ci" / "run").stat().st_mode & 0o111
+
+
+def test_postgres_runs_with_the_settings_the_purge_benchmark_measures(services):
+    """docs/operations.md recommends them; bench_retention.py --server tuned measures them."""
+    from bench.bench_retention import TUNED_SETTINGS
+
+    command = services["postgres"]["command"]
+    assert command[0] == "postgres"
+    assert set(command[1::2]) == {"-c"}
+    assert dict(arg.split("=", 1) for arg in command[2::2]) == TUNED_SETTINGS
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    for name, value in TUNED_SETTINGS.items():
+        assert f"`{name}`" in operations and f"`{value}`" in operations

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.db.models import Q
 
 from backend.audit.models import AuditEvent
 from backend.complaints.models import Complaint
 from backend.core import clock
+from backend.retention import walk
 from backend.retention.erasure import account_erase
 from backend.retention.models import AccountErasure, ComplaintAggregate, PurgeRun
 from backend.retention.services import retention_run
-from backend.vault.models import Document, TrailEntry
+from backend.vault.models import Document, TrailEntry, Vault
+from backend.vault.trail import trail_verify
 from tests import factories
 from tests.retention.conftest import YEAR
 from tests.retention.test_complaints_purge import closed
@@ -68,7 +72,14 @@ def test_two_concurrent_runs_do_not_double_delete():
     assert Document.objects.filter(deleted_at__isnull=True).count() == 0
     ids = [d.pk for d in documents]
     assert TrailEntry.objects.filter(document_id__in=ids, event="delete").count() == 40
-    assert AuditEvent.objects.filter(action="vault.document_purged").count() == 40
+    audited = [
+        document
+        for data in AuditEvent.objects.filter(action="vault.documents_purged").values_list(
+            "data", flat=True
+        )
+        for document in data["documents"]
+    ]
+    assert sorted(audited) == sorted(str(pk) for pk in ids)
 
 
 def test_two_concurrent_runs_fold_each_complaint_once():
@@ -92,3 +103,46 @@ def test_two_concurrent_runs_fold_each_complaint_once():
     )
     assert sectors == {"s0": 6, "s1": 6, "s2": 6, "s3": 6, "fishing": 4}
     assert AccountErasure.objects.filter(completed_at__isnull=True).count() == 0
+
+
+def test_parallel_walks_split_the_owners_and_purge_every_document(settings, monkeypatch):
+    """With two walk threads each takes the owners of its half of the id space: every document
+    is purged once, by the thread of its owner's range, and every trail chain verifies."""
+    settings.RETENTION_PURGE_WORKERS = 2
+    low, _high = walk.owner_ranges(2)
+    # Three owners in each half of the id space.
+    ids = [uuid.UUID(int=(half << 127) + n * 7919 + 1) for half in (0, 1) for n in range(3)]
+    workers = [factories.WorkerFactory(id=pk) for pk in ids]
+    documents = [Document.objects.create(owner=workers[i % 6], kind="payslip") for i in range(30)]
+    in_low_range = set(Document.objects.filter(low).values_list("pk", flat=True))
+    assert len(in_low_range) == 15
+    walked_by: dict = {}
+    real = walk.batch_purge
+
+    def recording(**kwargs):
+        purged = real(**kwargs)
+        for pk in purged:
+            walked_by[pk] = threading.current_thread().name
+        return purged
+
+    monkeypatch.setattr(walk, "batch_purge", recording)
+    with time_machine.travel(clock.now() + 7 * YEAR, tick=False):
+        run = retention_run(dry_run=False, batch_size=4)
+
+    assert run.counts["document:payslip"] == 30
+    assert Document.objects.filter(deleted_at__isnull=True).count() == 0
+    assert sorted(walked_by) == sorted(d.pk for d in documents)
+    for document in documents:
+        expected = "retention-walk-0" if document.pk in in_low_range else "retention-walk-1"
+        assert walked_by[document.pk] == expected
+    for worker in workers:
+        assert trail_verify(Vault.objects.get(owner=worker)).ok
+    assert TrailEntry.objects.filter(event="delete").count() == 30
+
+
+def test_owner_ranges_cover_the_id_space_once():
+    low, middle, high = (str(q) for q in walk.owner_ranges(3))
+    assert "owner_id__gte" not in low and "owner_id__lt" in low
+    assert "owner_id__gte" in middle and "owner_id__lt" in middle
+    assert "owner_id__gte" in high and "owner_id__lt" not in high
+    assert walk.owner_ranges(1) == [Q()]

@@ -10,12 +10,15 @@ import time_machine
 from django.core.management import call_command
 from django.db import transaction
 
+from backend.audit.models import AuditEvent
 from backend.core import clock
 from backend.notifications.models import Notification
-from backend.retention import services
+from backend.retention import walk
 from backend.retention.models import LegalHold, PurgeRun
 from backend.retention.services import retention_run
-from backend.vault.models import Document, ResumableUpload, TrailEntry
+from backend.vault.models import Document, ResumableUpload, TrailEntry, Vault
+from backend.vault.trail import trail_verify
+from tests import factories
 from tests.complaints.conftest import Case
 from tests.retention.conftest import YEAR, attach, blob_names, blobs_exist, stored_document
 
@@ -50,6 +53,23 @@ def test_payslip_kept_until_six_years_after_upload(
     assert blobs_exist(names) == [False] * len(names)
     entry = TrailEntry.objects.filter(document_id=document.pk).order_by("-position").first()
     assert (entry.event, entry.data) == ("delete", {"reason": "retention"})
+    assert trail_verify(Vault.objects.get(owner=document.owner_id)).ok
+
+
+def test_purged_batches_chain_onto_each_owners_trail(worker, django_capture_on_commit_callbacks):
+    """Entries for several documents of several owners in one batch each extend their own
+    owner's hash chain, position after position, and the chains verify."""
+    other = factories.WorkerFactory()
+    for owner in (worker, other, worker, other, worker):
+        Document.objects.create(owner=owner, kind="payslip")
+    with _later(7 * YEAR):
+        _run(django_capture_on_commit_callbacks, batch_size=3)
+    for owner, count in ((worker, 3), (other, 2)):
+        vault = Vault.objects.get(owner=owner)
+        deletes = TrailEntry.objects.filter(vault=vault, event="delete").order_by("position")
+        assert [e.position for e in deletes] == list(range(1, count + 1))
+        assert vault.trail_length == count
+        assert trail_verify(vault).ok
 
 
 def test_medical_certificate_kept_until_a_year_after_expiry(worker_client):
@@ -174,9 +194,23 @@ def test_run_is_idempotent_and_records_counts_only(worker):
     assert all(isinstance(v, int) for v in run.counts.values())
 
 
+def test_each_batch_is_audited_once_naming_its_documents(worker):
+    documents = [Document.objects.create(owner=worker, kind="payslip") for _ in range(5)]
+    with _later(7 * YEAR):
+        retention_run(dry_run=False, batch_size=2)
+    events = AuditEvent.objects.filter(action="vault.documents_purged").order_by("id")
+    assert [(e.actor_id, e.target_id, e.data["reason"], e.data["count"]) for e in events] == [
+        (None, "", "retention", 2),
+        (None, "", "retention", 2),
+        (None, "", "retention", 1),
+    ]
+    named = [document for event in events for document in event.data["documents"]]
+    assert sorted(named) == sorted(str(d.pk) for d in documents)
+
+
 def test_crash_mid_batch_resumes_on_next_run(worker, monkeypatch):
     documents = [Document.objects.create(owner=worker, kind="payslip") for _ in range(5)]
-    real = services.documents_purge
+    real = walk.batch_purge
     calls = {"n": 0}
 
     def flaky(**kwargs):
@@ -191,14 +225,14 @@ def test_crash_mid_batch_resumes_on_next_run(worker, monkeypatch):
                 crash(**kwargs)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "documents_purge", flaky)
+    monkeypatch.setattr(walk, "batch_purge", flaky)
     with _later(7 * YEAR):
         with pytest.raises(RuntimeError):
             retention_run(dry_run=False, batch_size=2)
         # The first batch (2) committed; the crashed batch rolled back entirely.
         assert Document.objects.filter(deleted_at__isnull=False).count() == 2
         assert PurgeRun.objects.get(dry_run=False, status="failed")
-        monkeypatch.setattr(services, "documents_purge", real)
+        monkeypatch.setattr(walk, "batch_purge", real)
         run = retention_run(dry_run=False, batch_size=2)
     assert run.counts["document:payslip"] == 3
     assert all(Document.objects.get(pk=d.pk).deleted_at for d in documents)

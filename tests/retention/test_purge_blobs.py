@@ -8,10 +8,11 @@ import pytest
 import time_machine
 
 from backend.core import clock
-from backend.retention import services
+from backend.retention import walk
 from backend.retention.services import retention_run
 from backend.vault import purging
-from backend.vault.models import Document, StagedBlob
+from backend.vault.models import BlobDeletion, Document
+from backend.vault.resumable import resumable_uploads_purge_expired
 from tests.retention.conftest import YEAR, blob_names, blobs_exist, stored_document
 
 pytestmark = pytest.mark.django_db
@@ -35,27 +36,31 @@ def test_blobs_of_every_batch_deleted_and_unstaged(
     assert run.counts["document:payslip"] == 5
     assert Document.objects.filter(deleted_at__isnull=True).count() == 0
     assert blobs_exist(names) == [False] * len(names)
-    assert not StagedBlob.objects.filter(blob_name__in=names).exists()
+    assert not BlobDeletion.objects.exists()
+
+
+def _recorded(names):
+    return BlobDeletion.objects.create(blob_names=names).pk
 
 
 def test_background_deleter_waits_for_its_batches(worker_client, settings):
     """Used directly (as ``_documents`` does), every submitted batch is gone on close."""
     documents = [stored_document(worker_client, kind="payslip") for _ in range(3)]
     names = [name for document in documents for name in blob_names(document)]
-    StagedBlob.objects.bulk_create([StagedBlob(blob_name=name) for name in names])
     with purging.BlobDeleter(threads=2, backlog=0) as deleter:
-        deleter.submit(names[:1])
-        deleter.submit(names[1:])
+        deleter.submit(_recorded(names[:1]), names[:1])
+        deleter.submit(_recorded(names[1:]), names[1:])
     assert blobs_exist(names) == [False] * len(names)
-    assert not StagedBlob.objects.filter(blob_name__in=names).exists()
+    assert not BlobDeletion.objects.exists()
     # A commit that happens after the deleter is closed (outer transaction) deletes inline.
     stray = stored_document(worker_client, kind="payslip")
     late = blob_names(stray)
-    deleter.submit(late)
+    deleter.submit(_recorded(late), late)
     assert blobs_exist(late) == [False] * len(late)
+    assert not BlobDeletion.objects.exists()
 
 
-def test_failed_blob_delete_keeps_staged_rows_for_the_upload_purge(
+def test_failed_blob_delete_keeps_the_batch_record_for_the_upload_purge(
     worker_client, django_capture_on_commit_callbacks, monkeypatch
 ):
     document = stored_document(worker_client, kind="payslip")
@@ -71,30 +76,46 @@ def test_failed_blob_delete_keeps_staged_rows_for_the_upload_purge(
     assert document.deleted_at is not None
     assert all(v.wrapped_data_key is None for v in document.versions.all())
     assert all(blobs_exist(names))
-    assert set(names) == set(
-        StagedBlob.objects.filter(blob_name__in=names).values_list("blob_name", flat=True)
-    )
+    assert [record.blob_names for record in BlobDeletion.objects.all()] == [names]
+
+    # The next upload purge after the grace period deletes them and drops the record.
+    monkeypatch.undo()
+    with time_machine.travel(
+        clock.now() + 6 * YEAR + purging.BLOB_DELETION_GRACE + dt.timedelta(days=2), tick=False
+    ):
+        assert resumable_uploads_purge_expired() == len(names)
+    assert blobs_exist(names) == [False] * len(names)
+    assert not BlobDeletion.objects.exists()
+
+
+def test_upload_purge_leaves_a_fresh_batch_record_to_its_purge(worker_client):
+    """A record younger than the grace period belongs to a purge still deleting its blobs."""
+    names = blob_names(stored_document(worker_client, kind="payslip"))
+    _recorded(names)
+    assert resumable_uploads_purge_expired() == 0
+    assert all(blobs_exist(names))
+    assert BlobDeletion.objects.count() == 1
 
 
 def test_batch_shrinks_when_slow_and_grows_back():
-    target = services.BATCH_TARGET_SECONDS
-    assert services._next_batch_size(1000, target * 2, 1000) == 500
-    assert services._next_batch_size(1000, target * 100, 1000) == services.MIN_BATCH
-    assert services._next_batch_size(1000, target * 1.01, 1000) < 1000
-    assert services._next_batch_size(500, target * 0.75, 1000) == 500
-    assert services._next_batch_size(500, target / 4, 1000) == 625
-    assert services._next_batch_size(900, target / 4, 1000) == 1000
+    target = walk.BATCH_TARGET_SECONDS
+    assert walk._next_batch_size(1000, target * 2, 1000) == 500
+    assert walk._next_batch_size(1000, target * 100, 1000) == walk.MIN_BATCH
+    assert walk._next_batch_size(1000, target * 1.01, 1000) < 1000
+    assert walk._next_batch_size(500, target * 0.75, 1000) == 500
+    assert walk._next_batch_size(500, target / 4, 1000) == 625
+    assert walk._next_batch_size(900, target / 4, 1000) == 1000
 
 
-def test_failure_in_a_background_thread_keeps_staged_rows(worker_client, monkeypatch):
+def test_failure_in_a_background_thread_keeps_the_batch_record(worker_client, monkeypatch):
     names = blob_names(stored_document(worker_client, kind="payslip"))
-    StagedBlob.objects.bulk_create([StagedBlob(blob_name=name) for name in names])
+    record = _recorded(names)
 
     def broken(_names):
         raise OSError("storage down")
 
     monkeypatch.setattr(purging, "delete_blobs", broken)
     with purging.BlobDeleter(threads=2) as deleter:
-        deleter.submit(names)
+        deleter.submit(record, names)
     assert all(blobs_exist(names))
-    assert StagedBlob.objects.filter(blob_name__in=names).count() == len(names)
+    assert list(BlobDeletion.objects.values_list("pk", flat=True)) == [record]

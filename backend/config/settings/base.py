@@ -210,6 +210,8 @@ RETENTION_DEFAULT_RULES = [
 RETENTION_INACTIVE_WARNING_DAYS = (30, 7)
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
 RETENTION_DEADLINE_SECONDS = env_int("RETENTION_DEADLINE_SECONDS", 1800)
+# Document purge walks run at once (threads, one connection each; PostgreSQL only).
+RETENTION_PURGE_WORKERS = env_int("RETENTION_PURGE_WORKERS", 2)
 # Hard time limit of retention.build_export. A build claimed longer ago than this plus the margin
 # died with its worker, and the redelivered message (acks_late) rebuilds it; the sum must stay
 # below the broker's visibility timeout (tests/faults/test_worker_killed_mid_export.py).
