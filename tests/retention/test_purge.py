@@ -50,6 +50,7 @@ def test_payslip_kept_until_six_years_after_upload(
     assert document.deleted_at is not None
     assert document.sealed_meta is None
     assert all(v.wrapped_data_key is None for v in document.versions.all())
+    assert all(v.receipt == {} for v in document.versions.all())
     assert blobs_exist(names) == [False] * len(names)
     entry = TrailEntry.objects.filter(document_id=document.pk).order_by("-position").first()
     assert (entry.event, entry.data) == ("delete", {"reason": "retention"})

@@ -170,7 +170,9 @@ def test_delete_is_a_tombstone_that_shreds_the_key(
     assert stored.deleted_at is not None
     assert stored.sealed_meta is None
     assert all(v.wrapped_data_key is None for v in stored.versions.all())
+    assert [v.receipt for v in stored.versions.all()] == [{}]
     assert worker_client.get(f"/api/v1/vault/documents/{document['id']}/content").status_code == 404
+    assert worker_client.get(f"/api/v1/vault/documents/{document['id']}/receipt").status_code == 404
     assert not list(settings.MEDIA_ROOT.rglob("*.ftv"))
     tomb = worker_client.get("/api/v1/vault/documents/?include_deleted=true").json()["results"]
     assert tomb == [{"id": document["id"], "deleted": True, "updated_at": tomb[0]["updated_at"]}]
