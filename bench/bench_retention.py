@@ -531,6 +531,11 @@ def verify(n_documents: int, purged: int) -> dict[str, object]:
         .filter(Q(wrapped_data_key__isnull=False) | Q(key_destroyed_at__isnull=True))
         .count()
     )
+    checks["purged versions with a receipt left"] = (
+        DocumentVersion.objects.filter(document__deleted_at__isnull=False)
+        .exclude(receipt={})
+        .count()
+    )
     checks["held documents purged"] = dead.filter(pk__in=held).count()
     checks["live documents"] = live.count()
     checks["live versions with a destroyed key"] = DocumentVersion.objects.filter(
@@ -567,6 +572,7 @@ def verify(n_documents: int, purged: int) -> dict[str, object]:
         checks["documents tombstoned"] == n_documents == purged
         and checks["tombstones with sealed metadata"] == 0
         and checks["purged versions with a data key left"] == 0
+        and checks["purged versions with a receipt left"] == 0
         and checks["held documents purged"] == 0
         and checks["live versions with a destroyed key"] == 0
         and checks["blob files of purged documents left"] == 0
