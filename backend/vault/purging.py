@@ -155,8 +155,8 @@ def batch_purge(
         names = [part["name"] for _pk, _sha, parts in versions for part in parts]
         record = _stage(names, now)
         if record is not None:
-            deleter = blob_deleter or _delete_now
-            transaction.on_commit(lambda: deleter.submit(record, names))
+            submit = blob_deleter.submit if blob_deleter is not None else _delete_now
+            transaction.on_commit(lambda: submit(record, names))
     return ids
 
 
@@ -193,16 +193,10 @@ def _unstage(record: uuid.UUID) -> None:
             BlobDeletion.objects.filter(pk=record).delete()
 
 
-class _InlineDeleter:
-    """Deletes a batch's blobs right away (after commit), for callers without a ``BlobDeleter``."""
-
-    @staticmethod
-    def submit(record: uuid.UUID, names: list[str]) -> None:
-        delete_blobs(names)
-        _unstage(record)
-
-
-_delete_now = _InlineDeleter()
+def _delete_now(record: uuid.UUID, names: list[str]) -> None:
+    """Delete a batch's blobs right away (after commit), for callers without a ``BlobDeleter``."""
+    delete_blobs(names)
+    _unstage(record)
 
 
 _FAILED = "could not delete purged blobs; the upload purge will retry"
@@ -254,7 +248,7 @@ class BlobDeleter:
         if self.closed:
             # The purge ran inside an outer transaction that commits only now: delete here.
             try:
-                _delete_now.submit(record, names)
+                _delete_now(record, names)
             except Exception:
                 logger.warning(_FAILED, exc_info=True)
             return
